@@ -1,0 +1,149 @@
+"""Events: the only thing ever written about a run. A run's state is a fold over them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from writeit.domain.models import StepState, TokenUsage
+from writeit.domain.status import ResponseStatus, RunStatus
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    at: datetime
+    seq: int = -1
+
+
+class RunCreated(_Event):
+    """A new run; branches carry copies of the steps before their branch point."""
+
+    type: Literal["run_created"] = "run_created"
+    pipeline: str
+    pipeline_sha: str
+    step_names: list[str]
+    inputs: dict[str, str]
+    style: str | None = None
+    style_sha: str | None = None
+    parent_run_id: str | None = None
+    branch_point: str | None = None
+    copied_steps: list[StepState] = Field(default_factory=list)
+
+
+class RunStatusChanged(_Event):
+    type: Literal["run_status_changed"] = "run_status_changed"
+    status: RunStatus
+    error: str | None = None
+
+
+class RunArchived(_Event):
+    """Hides the run from the home screen; the log itself is never destroyed."""
+
+    type: Literal["run_archived"] = "run_archived"
+
+
+class ResponseStub(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    response_id: str
+    provider: str
+    model: str
+
+
+class StepStarted(_Event):
+    """The step's prompt was rendered and fanned out to these responses (also on regenerate)."""
+
+    type: Literal["step_started"] = "step_started"
+    step: str
+    prompt: str
+    responses: list[ResponseStub]
+    owner_pid: int | None = None
+
+
+class StepSkipped(_Event):
+    type: Literal["step_skipped"] = "step_skipped"
+    step: str
+
+
+class StepReset(_Event):
+    """A running step went back to pending (every response ended without usable text)."""
+
+    type: Literal["step_reset"] = "step_reset"
+    step: str
+
+
+class FeedbackGiven(_Event):
+    type: Literal["feedback_given"] = "feedback_given"
+    step: str
+    feedback: str
+
+
+class ResponseTextAppended(_Event):
+    """Text streamed since the last flush (written at least every 250 ms while streaming)."""
+
+    type: Literal["response_text"] = "response_text"
+    step: str
+    response_id: str
+    text: str
+    first_token_s: float | None = None
+
+
+class ResponseFinished(_Event):
+    type: Literal["response_finished"] = "response_finished"
+    step: str
+    response_id: str
+    status: ResponseStatus
+    text: str = ""
+    error: str | None = None
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+    time_to_first_token_s: float | None = None
+    processing_time_s: float | None = None
+    attempts: int = 1
+
+
+class ResponsePicked(_Event):
+    """The writer picked `response_id` among `candidates`, shown in `shown_order`."""
+
+    type: Literal["response_picked"] = "response_picked"
+    step: str
+    response_id: str
+    index: int
+    candidates: list[str]
+    shown_order: list[str]
+
+
+class StepEdited(_Event):
+    """The writer edited or merged responses into new content that goes forward."""
+
+    type: Literal["step_edited"] = "step_edited"
+    step: str
+    content: str
+    sources: list[str] = Field(default_factory=list)
+
+
+Event = Annotated[
+    RunCreated
+    | RunStatusChanged
+    | RunArchived
+    | StepStarted
+    | StepSkipped
+    | StepReset
+    | FeedbackGiven
+    | ResponseTextAppended
+    | ResponseFinished
+    | ResponsePicked
+    | StepEdited,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+
+def event_step(event: Event) -> str | None:
+    """The step an event concerns, if any."""
+    return getattr(event, "step", None)

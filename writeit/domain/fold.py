@@ -1,0 +1,269 @@
+"""`apply(state, event)`: the one place that says what each event does to a run.
+
+It validates every transition before changing anything, so the store can call it inside a write
+transaction and abort cleanly. It updates `state` in place (folding 10,000 events must not copy
+the run 10,000 times); callers that need the previous state keep a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from writeit.domain.errors import IllegalTransition, WriteItError
+from writeit.domain.events import (
+    Event,
+    FeedbackGiven,
+    ResponseFinished,
+    ResponsePicked,
+    ResponseTextAppended,
+    RunArchived,
+    RunCreated,
+    RunStatusChanged,
+    StepEdited,
+    StepReset,
+    StepSkipped,
+    StepStarted,
+)
+from writeit.domain.models import AIResponse, PipelineRun, StepState
+from writeit.domain.status import (
+    ResponseStatus,
+    RunStatus,
+    StepStatus,
+    check_response,
+    check_run,
+    check_step,
+)
+
+
+def fold(events: Iterable[Event]) -> PipelineRun | None:
+    """Rebuild a run from its events, first to last."""
+    state: PipelineRun | None = None
+    for event in events:
+        state = apply(state, event)
+    return state
+
+
+def apply(state: PipelineRun | None, event: Event) -> PipelineRun:
+    """Apply one event to a run (None before `RunCreated`) and return the run."""
+    if isinstance(event, RunCreated):
+        if state is not None:
+            raise IllegalTransition(f"run {event.run_id} already exists")
+        return _created(event)
+    if state is None:
+        raise IllegalTransition(f"run {event.run_id} has no run_created event")
+    _HANDLERS[type(event)](state, event)
+    state.last_seq = event.seq
+    return state
+
+
+def _created(e: RunCreated) -> PipelineRun:
+    copied = {s.name: s.model_copy(deep=True) for s in e.copied_steps}
+    steps = {n: copied.get(n) or StepState(name=n) for n in e.step_names}
+    return PipelineRun(
+        run_id=e.run_id,
+        pipeline=e.pipeline,
+        pipeline_sha=e.pipeline_sha,
+        parent_run_id=e.parent_run_id,
+        branch_point=e.branch_point,
+        created_at=e.at,
+        current_step=e.branch_point or (e.step_names[0] if e.step_names else None),
+        inputs=dict(e.inputs),
+        style=e.style,
+        style_sha=e.style_sha,
+        steps=steps,
+        step_order=list(e.step_names),
+        last_seq=e.seq,
+    )
+
+
+def _step(state: PipelineRun, name: str) -> StepState:
+    try:
+        return state.steps[name]
+    except KeyError:
+        raise WriteItError(f"run {state.run_id[:8]} has no step '{name}'") from None
+
+
+def _response(state: PipelineRun, step_name: str, response_id: str) -> AIResponse:
+    step = _step(state, step_name)
+    try:
+        return step.responses[response_id]
+    except KeyError:
+        raise WriteItError(f"step '{step_name}' has no response {response_id[:8]}") from None
+
+
+def _ensure_past_is_open(state: PipelineRun, step: str) -> None:
+    if state.status is RunStatus.COMPLETED:
+        raise IllegalTransition(f"run {state.run_id[:8]} is completed; branch to change it")
+    if state.later_steps_started(step):
+        raise IllegalTransition(f"steps after '{step}' have started; branch to change it")
+
+
+def _set_run_status(state: PipelineRun, status: RunStatus, error: str | None = None) -> None:
+    if state.status is not status:
+        check_run(state.status, status)
+        state.status = status
+    state.error = error
+
+
+def _on_status(state: PipelineRun, e: RunStatusChanged) -> None:
+    check_run(state.status, e.status)
+    state.status = e.status
+    state.error = e.error
+
+
+def _on_archived(state: PipelineRun, e: RunArchived) -> None:
+    state.archived = True
+
+
+def _on_step_started(state: PipelineRun, e: StepStarted) -> None:
+    step = _step(state, e.step)
+    _ensure_past_is_open(state, e.step)
+    if step.streaming:
+        raise IllegalTransition(f"step '{e.step}' is still streaming; cancel it first")
+    if step.status is not StepStatus.RUNNING:
+        check_step(e.step, step.status, StepStatus.RUNNING)
+    index = state.step_order.index(e.step)
+    for earlier in state.step_order[:index]:
+        if state.steps[earlier].status not in (StepStatus.COMPLETED, StepStatus.SKIPPED):
+            raise IllegalTransition(f"step '{earlier}' must be completed before '{e.step}'")
+    if state.status is not RunStatus.RUNNING:
+        _set_run_status(state, RunStatus.RUNNING)
+    step.status = StepStatus.RUNNING
+    step.prompt = e.prompt
+    step.attempt += 1
+    step.selected = None
+    step.content = None
+    step.earlier_response_ids.extend(step.response_ids)
+    step.response_ids = [r.response_id for r in e.responses]
+    step.responses = {}
+    for stub in e.responses:
+        step.responses[stub.response_id] = AIResponse(
+            response_id=stub.response_id,
+            provider=stub.provider,
+            model=stub.model,
+            prompt_used=e.prompt,
+            created_at=e.at,
+        )
+    state.current_step = e.step
+
+
+def _on_skipped(state: PipelineRun, e: StepSkipped) -> None:
+    step = _step(state, e.step)
+    check_step(e.step, step.status, StepStatus.SKIPPED)
+    step.status = StepStatus.SKIPPED
+    _advance(state, e.step)
+
+
+def _on_reset(state: PipelineRun, e: StepReset) -> None:
+    step = _step(state, e.step)
+    if step.streaming:
+        raise IllegalTransition(f"step '{e.step}' is still streaming; cancel it first")
+    check_step(e.step, step.status, StepStatus.PENDING)
+    step.status = StepStatus.PENDING
+    step.earlier_response_ids.extend(step.response_ids)
+    step.response_ids = []
+    step.responses = {}
+
+
+def _on_feedback(state: PipelineRun, e: FeedbackGiven) -> None:
+    step = _step(state, e.step)
+    if step.status is StepStatus.PENDING and step.attempt == 0:
+        raise IllegalTransition(f"step '{e.step}' has no responses to give feedback on")
+    step.feedback = e.feedback
+
+
+def _on_text(state: PipelineRun, e: ResponseTextAppended) -> None:
+    apply_text(_response(state, e.step, e.response_id), e)
+
+
+def _on_finished(state: PipelineRun, e: ResponseFinished) -> None:
+    apply_finished(_response(state, e.step, e.response_id), e)
+
+
+def apply_text(r: AIResponse, e: ResponseTextAppended) -> None:
+    """Append streamed text; the store calls this alone so a flush touches one key."""
+    if r.finished:
+        raise IllegalTransition(f"response {e.response_id[:8]} is {r.status}, not streaming")
+    r.raw_output += e.text
+    r.content = r.raw_output
+    if r.time_to_first_token_s is None and e.first_token_s is not None:
+        r.time_to_first_token_s = e.first_token_s
+
+
+def apply_finished(r: AIResponse, e: ResponseFinished) -> None:
+    """End a response's stream with its final status, text, usage and timings."""
+    check_response(r.status, e.status)
+    r.raw_output += e.text
+    r.content = r.raw_output.strip()
+    r.status = e.status
+    r.error = e.error
+    r.usage = e.usage
+    r.attempts = e.attempts
+    if e.time_to_first_token_s is not None:
+        r.time_to_first_token_s = e.time_to_first_token_s
+    r.processing_time_s = e.processing_time_s
+
+
+def _on_picked(state: PipelineRun, e: ResponsePicked) -> None:
+    step = _step(state, e.step)
+    _ensure_past_is_open(state, e.step)
+    if step.status is not StepStatus.RUNNING:
+        raise IllegalTransition(f"step '{e.step}' is {step.status}; nothing to pick")
+    if e.response_id not in step.response_ids:
+        raise IllegalTransition(f"response {e.response_id[:8]} is not one of step '{e.step}'")
+    r = step.responses[e.response_id]
+    if not r.usable:
+        raise IllegalTransition(f"response {e.index + 1} is {r.status} with no text to pick")
+    step.status = StepStatus.COMPLETED
+    step.selected = e.index
+    step.content = r.content
+    _advance(state, e.step)
+
+
+def _on_edited(state: PipelineRun, e: StepEdited) -> None:
+    step = _step(state, e.step)
+    _ensure_past_is_open(state, e.step)
+    if step.status not in (StepStatus.RUNNING, StepStatus.COMPLETED):
+        raise IllegalTransition(f"step '{e.step}' is {step.status}; nothing to edit")
+    if step.streaming:
+        raise IllegalTransition(f"step '{e.step}' is still streaming; cancel it first")
+    if not e.content.strip():
+        raise WriteItError("edited content is empty")
+    step.status = StepStatus.COMPLETED
+    step.selected = None
+    step.content = e.content
+    _advance(state, e.step)
+
+
+def _advance(state: PipelineRun, step: str) -> None:
+    nxt = state.next_step_after(step)
+    if nxt is None:
+        if state.status is not RunStatus.RUNNING:
+            _set_run_status(state, RunStatus.RUNNING)
+        _set_run_status(state, RunStatus.COMPLETED)
+    else:
+        state.current_step = nxt
+
+
+_HANDLERS = {
+    RunStatusChanged: _on_status,
+    RunArchived: _on_archived,
+    StepStarted: _on_step_started,
+    StepSkipped: _on_skipped,
+    StepReset: _on_reset,
+    FeedbackGiven: _on_feedback,
+    ResponseTextAppended: _on_text,
+    ResponseFinished: _on_finished,
+    ResponsePicked: _on_picked,
+    StepEdited: _on_edited,
+}
+
+
+def interrupted_responses(state: PipelineRun) -> list[tuple[str, str]]:
+    """(step, response_id) of every response still marked streaming (a crash left it so)."""
+    return [
+        (s.name, r.response_id)
+        for s in state.ordered_steps()
+        for r in s.responses.values()
+        if r.status is ResponseStatus.STREAMING
+    ]

@@ -1,0 +1,151 @@
+"""The state of a run: `PipelineRun` holds `StepState`s which hold `AIResponse`s.
+
+These are what a fold over a run's events produces; they are never edited in place by callers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
+
+
+class TokenUsage(BaseModel):
+    """Token counts and cost of one response; `cost_usd` is None when the price is unknown."""
+
+    model_config = ConfigDict(frozen=True)
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    cost_usd: float | None = None
+    estimated: bool = False
+
+
+class AIResponse(BaseModel):
+    """One model's answer to one rendered prompt, including partial text while streaming."""
+
+    response_id: str
+    provider: str
+    model: str
+    prompt_used: str
+    raw_output: str = ""
+    content: str = ""
+    status: ResponseStatus = ResponseStatus.STREAMING
+    error: str | None = None
+    created_at: datetime
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+    time_to_first_token_s: float | None = None
+    processing_time_s: float | None = None
+    attempts: int = 1
+
+    @property
+    def model_ref(self) -> str:
+        return f"{self.provider}:{self.model}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status is not ResponseStatus.STREAMING
+
+    @property
+    def usable(self) -> bool:
+        """A response can be picked once it stopped streaming and holds some text."""
+        return self.finished and bool(self.content.strip())
+
+
+class StepState(BaseModel):
+    """Where one step of a run is: its responses, what was picked, feedback, edited content."""
+
+    name: str
+    status: StepStatus = StepStatus.PENDING
+    prompt: str | None = None
+    response_ids: list[str] = Field(default_factory=list)
+    responses: dict[str, AIResponse] = Field(default_factory=dict)
+    earlier_response_ids: list[str] = Field(default_factory=list)
+    selected: int | None = None
+    feedback: str | None = None
+    content: str | None = None
+    attempt: int = 0
+
+    def ordered_responses(self) -> list[AIResponse]:
+        return [self.responses[r] for r in self.response_ids if r in self.responses]
+
+    @property
+    def streaming(self) -> bool:
+        return any(not r.finished for r in self.responses.values())
+
+
+class PipelineRun(BaseModel):
+    """A run of a pipeline: the fold of every event recorded for `run_id`."""
+
+    run_id: str
+    pipeline: str
+    pipeline_sha: str
+    parent_run_id: str | None = None
+    branch_point: str | None = None
+    created_at: datetime
+    current_step: str | None = None
+    status: RunStatus = RunStatus.INITIALIZING
+    inputs: dict[str, str] = Field(default_factory=dict)
+    style: str | None = None
+    style_sha: str | None = None
+    steps: dict[str, StepState] = Field(default_factory=dict)
+    step_order: list[str] = Field(default_factory=list)
+    archived: bool = False
+    last_seq: int = -1
+    error: str | None = None
+
+    def step(self, name: str) -> StepState:
+        return self.steps[name]
+
+    def ordered_steps(self) -> list[StepState]:
+        return [self.steps[n] for n in self.step_order]
+
+    def next_step_after(self, name: str) -> str | None:
+        i = self.step_order.index(name)
+        return self.step_order[i + 1] if i + 1 < len(self.step_order) else None
+
+    def later_steps_started(self, name: str) -> bool:
+        """True when any step after `name` has left `pending`: changing `name` must branch."""
+        i = self.step_order.index(name)
+        return any(self.steps[n].status is not StepStatus.PENDING for n in self.step_order[i + 1 :])
+
+    def response(self, response_id: str) -> AIResponse | None:
+        for step in self.steps.values():
+            if response_id in step.responses:
+                return step.responses[response_id]
+        return None
+
+    @property
+    def article(self) -> str | None:
+        """The text that went forward from the last step that has one."""
+        for step in reversed(self.ordered_steps()):
+            if step.content is not None:
+                return step.content
+        return None
+
+    @property
+    def steps_done(self) -> int:
+        return sum(1 for s in self.steps.values() if s.status is StepStatus.COMPLETED)
+
+    def totals(self) -> TokenUsage:
+        """Usage summed over every response of the run; cost is None if any cost is unknown."""
+        inp = out = 0
+        cost: float | None = 0.0
+        for step in self.steps.values():
+            for r in step.responses.values():
+                inp += r.usage.input_tokens
+                out += r.usage.output_tokens
+                if r.usage.cost_usd is None:
+                    if r.usage.input_tokens or r.usage.output_tokens:
+                        cost = None
+                elif cost is not None:
+                    cost += r.usage.cost_usd
+        return TokenUsage(
+            input_tokens=inp,
+            output_tokens=out,
+            total_tokens=inp + out,
+            cost_usd=round(cost, 6) if cost is not None else None,
+        )

@@ -1,0 +1,53 @@
+"""Prompt templates: `{{ inputs.topic }}`, `{{ steps.angles.selected }}`, `{{ style }}`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+STEP_FIELDS = ("selected", "feedback")
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    name: str
+    line: int  # 0-based line inside the template
+
+
+def placeholders(template: str) -> list[Placeholder]:
+    """Every `{{ ... }}` in a template with the line it sits on."""
+    found = []
+    for m in PLACEHOLDER.finditer(template):
+        found.append(Placeholder(m.group(1), template.count("\n", 0, m.start())))
+    return found
+
+
+def check_reference(name: str, inputs: set[str], earlier_steps: list[str], all_steps: set[str]) -> str | None:
+    """Why `name` is not a valid variable for a step preceded by `earlier_steps`, or None."""
+    parts = name.split(".")
+    if parts == ["style"]:
+        return None
+    if parts[0] == "inputs" and len(parts) == 2:
+        return None if parts[1] in inputs else f"undefined input '{parts[1]}' in '{{{{ {name} }}}}'"
+    if parts[0] == "steps" and len(parts) == 3:
+        step, field = parts[1], parts[2]
+        if field not in STEP_FIELDS:
+            return f"'{{{{ {name} }}}}': a step offers only {', '.join(STEP_FIELDS)}"
+        if step in earlier_steps:
+            return None
+        if step in all_steps:
+            return f"'{{{{ {name} }}}}' refers to step '{step}', which does not come earlier"
+        return f"undefined step '{step}' in '{{{{ {name} }}}}'"
+    return f"undefined variable '{{{{ {name} }}}}' (use inputs.X, steps.X.selected|feedback, style)"
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """Fill every placeholder from `values` (dotted names); a missing value renders empty.
+
+    Lines left blank by empty optional values are collapsed so prompts stay tidy.
+    """
+    text = PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip() + "\n"

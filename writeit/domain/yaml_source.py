@@ -1,0 +1,107 @@
+"""Read a YAML file keeping the line of every node, so errors can say `file:line: message`."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from writeit.domain.errors import ValidationProblem
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class YamlSource:
+    """Parsed YAML plus where each value came from."""
+
+    path: str
+    text: str
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+    block_offsets: dict[Path_, int] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def line_of(self, loc: Path_) -> int:
+        """1-based line of the value at `loc`, or of its nearest ancestor that has one."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return 1
+
+    def problem(self, loc: Path_, message: str) -> str:
+        return f"{self.path}:{self.line_of(loc)}: {message}"
+
+    def pydantic_problems(self, err: ValidationError) -> list[str]:
+        out = []
+        for e in err.errors():
+            loc = tuple(p for p in e["loc"] if isinstance(p, str | int))
+            where = ".".join(str(p) for p in loc if not _is_union_tag(p))
+            msg = e["msg"]
+            if e["type"] == "extra_forbidden":
+                msg = f"unknown field '{loc[-1]}'"
+                where = ".".join(str(p) for p in loc[:-1])
+            elif e["type"] == "missing":
+                msg = f"missing required field '{loc[-1]}'"
+                where = ".".join(str(p) for p in loc[:-1])
+            prefix = f"{where}: " if where else ""
+            out.append(f"{self.path}:{self.line_of(loc)}: {prefix}{msg}")
+        return out
+
+
+def _is_union_tag(p: str | int) -> bool:
+    return isinstance(p, str) and ("[" in p or p.startswith("function-"))
+
+
+def read_yaml(path: Path | str, text: str | None = None) -> YamlSource:
+    """Parse a YAML file (or `text` on its behalf); raises ValidationProblem on I/O/syntax errors."""
+    name = str(path)
+    if text is None:
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            raise ValidationProblem([f"{name}:1: cannot read file: {exc.strerror}"]) from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationProblem([f"{name}:1: not UTF-8 text (byte {exc.start})"]) from None
+    if not text.strip():
+        raise ValidationProblem([f"{name}:1: file is empty"])
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValidationProblem([f"{name}:{line}: YAML syntax error: {problem}"]) from None
+    except RecursionError:
+        raise ValidationProblem([f"{name}:1: YAML nests too deeply"]) from None
+    src = YamlSource(path=name, text=text, data=data)
+    if node is not None:
+        _index(node, (), src)
+    return src
+
+
+def _index(node: yaml.Node, loc: Path_, src: YamlSource) -> None:
+    src.lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+        src.block_offsets[loc] = node.start_mark.line + 2
+    elif isinstance(node, yaml.ScalarNode):
+        src.block_offsets[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                _index(value, (*loc, key.value), src)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*loc, i), src)

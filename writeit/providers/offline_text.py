@@ -1,0 +1,207 @@
+"""What the offline models write: text that fits the step, in two voices, from the prompt alone.
+
+Deterministic for a given prompt, model and seed, so tests and snapshots are stable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass
+
+HEADING = re.compile(r"^#{1,3}\s+(.+?)\s*$", re.MULTILINE)
+NUMBERED = re.compile(r"^\s*(?:\d+[.)]|[-*])\s+\**(.+?)\**\s*(?:\s—\s.*)?$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Voice:
+    name: str
+    angle_frames: tuple[str, ...]
+    openers: tuple[str, ...]
+    connectors: tuple[str, ...]
+    closers: tuple[str, ...]
+
+
+WRITER = Voice(
+    name="writer",
+    angle_frames=(
+        "The hidden cost of {t}: what nobody tells {a} until it is too late",
+        "{T} from first principles: a guided tour for {a}",
+        "Five mistakes {a} make with {t}, and how to avoid them",
+        "Why {t} matters more now than it did five years ago",
+        "A field guide to {t}: lessons from teams who shipped it",
+        "{T} in practice: a story of one migration, start to finish",
+        "The case against {t} (and why it mostly fails)",
+    ),
+    openers=(
+        "Most {a} meet {t} at the worst possible moment: in production, under pressure.",
+        "Ask ten {a} what {t} is for and you will hear eleven answers.",
+        "There is a quiet moment in every project when {t} stops being optional.",
+    ),
+    connectors=(
+        "That sounds simple, and it is, until the details arrive.",
+        "The interesting part is what happens next.",
+        "Here the trade-offs become concrete.",
+        "This is where experience pays for itself.",
+        "It helps to look at a real example.",
+    ),
+    closers=(
+        "None of this requires heroics; it requires attention.",
+        "Start small, measure, and let the results argue for you.",
+        "The best time to get this right is before you need it.",
+    ),
+)
+
+EDITOR = Voice(
+    name="editor",
+    angle_frames=(
+        "{T}, explained in ten minutes for busy {a}",
+        "A checklist for {t}: what to verify before you ship",
+        "{T} by the numbers: costs, benefits and break-even points",
+        "What changed in {t} this year, and what it means for {a}",
+        "{T} without the hype: a sober assessment",
+        "Three patterns for {t} that survive contact with reality",
+        "How to explain {t} to your team in one meeting",
+    ),
+    openers=(
+        "{T} is easy to describe and hard to do well.",
+        "This article answers one question: how should {a} approach {t}?",
+        "The short version: {t} rewards preparation and punishes improvisation.",
+    ),
+    connectors=(
+        "In short:",
+        "The evidence points one way.",
+        "Two consequences follow.",
+        "Consider the alternative.",
+        "Put plainly:",
+    ),
+    closers=(
+        "Decide deliberately, write it down, and revisit it quarterly.",
+        "Measure first; opinions come second.",
+        "Keep it boring, and it will keep working.",
+    ),
+)
+
+VOICES = {"writer": WRITER, "editor": EDITOR}
+
+
+def _rng(prompt: str, model: str, seed: int) -> random.Random:
+    digest = hashlib.sha256(f"{model}\x00{seed}\x00{prompt}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+INTENT_WORDS = (
+    ("angles", ("angle", "idea", "headline", "subject")),
+    ("outline", ("outline", "structure", "plan")),
+    ("polish", ("polish", "tighten", "edit", "proofread", "revise")),
+    ("draft", ("draft", "write", "article", "post", "issue")),
+)
+
+
+def intent_of(step: str, prompt: str) -> str:
+    """Which kind of text the step wants: angles, outline, draft, polish or prose."""
+    for text in (step.lower(), prompt[:200].lower()):
+        for intent, words in INTENT_WORDS:
+            if any(w in text for w in words):
+                return intent
+    return "prose"
+
+
+def compose(prompt: str, model: str, step: str, inputs: dict[str, str], seed: int = 0) -> str:
+    """The full text the offline model `model` answers to `prompt`."""
+    voice = VOICES.get(model, WRITER)
+    rng = _rng(prompt, model, seed)
+    topic = (inputs.get("topic") or _first_line(prompt) or "the topic").strip().rstrip(".")
+    audience = (inputs.get("audience") or "readers").strip()
+    fill = {"t": topic, "T": topic[:1].upper() + topic[1:], "a": audience}
+    intent = intent_of(step, prompt)
+    if intent == "angles":
+        return _angles(voice, rng, fill)
+    if intent == "outline":
+        return _outline(voice, rng, fill, _chosen_angle(prompt) or fill["T"])
+    if intent == "polish":
+        return _polish(voice, rng, fill, prompt)
+    return _draft(voice, rng, fill, HEADING.findall(prompt))
+
+
+def _first_line(prompt: str) -> str:
+    return next((ln for ln in prompt.splitlines() if ln.strip()), "")[:60]
+
+
+def _chosen_angle(prompt: str) -> str | None:
+    m = NUMBERED.search(prompt)
+    return m.group(1).strip() if m else None
+
+
+def _angles(voice: Voice, rng: random.Random, fill: dict[str, str]) -> str:
+    frames = rng.sample(voice.angle_frames, 5)
+    lines = [f"Five angles for an article on {fill['t']}:", ""]
+    for i, frame in enumerate(frames, 1):
+        title = frame.format(**fill)
+        why = rng.choice(voice.connectors)
+        lines.append(f"{i}. **{title}** — {why} It speaks to {fill['a']} directly.")
+    return "\n".join(lines) + "\n"
+
+
+def _outline(voice: Voice, rng: random.Random, fill: dict[str, str], angle: str) -> str:
+    sections = [
+        ("Introduction", f"Why {fill['t']} deserves attention now"),
+        ("The problem", f"Where {fill['a']} get stuck with {fill['t']}"),
+        ("How it works", f"The core ideas behind {fill['t']}, without jargon"),
+        ("In practice", "A worked example with real trade-offs"),
+        ("Pitfalls", "What goes wrong and how to notice early"),
+        ("Conclusion", "What to do on Monday morning"),
+    ]
+    if voice is EDITOR:
+        sections = [sections[0], sections[2], sections[3], sections[5]]
+    out = [f"# {angle}", ""]
+    for title, summary in sections:
+        out += [f"## {title}", f"- {summary}", f"- {rng.choice(voice.connectors)}", ""]
+    return "\n".join(out)
+
+
+def _paragraph(voice: Voice, rng: random.Random, fill: dict[str, str], heading: str) -> str:
+    sentences = [
+        f"{heading} is where {fill['t']} gets practical for {fill['a']}.",
+        rng.choice(voice.connectors),
+        f"Teams that treat {fill['t']} as a design decision, not an afterthought, "
+        "spend less time firefighting later.",
+        f"A useful test: could a new colleague explain how {fill['t']} works here in two minutes?",
+    ]
+    rng.shuffle(sentences[1:])
+    return " ".join(sentences)
+
+
+def _draft(voice: Voice, rng: random.Random, fill: dict[str, str], headings: list[str]) -> str:
+    body = [h for h in headings if h.lower() not in ("introduction", "conclusion")][:5]
+    if not body:
+        body = ["The problem", "How it works", "In practice"]
+    out = [f"# {fill['T']}", "", rng.choice(voice.openers).format(**fill), ""]
+    for h in body:
+        out += [f"## {h}", "", _paragraph(voice, rng, fill, h), ""]
+    out += ["## Conclusion", "", rng.choice(voice.closers), ""]
+    return "\n".join(out)
+
+
+def _polish(voice: Voice, rng: random.Random, fill: dict[str, str], prompt: str) -> str:
+    """A tighter version of the draft quoted in the prompt: drop filler, keep the structure."""
+    start = prompt.find("# ")
+    source = prompt[start:] if start >= 0 else ""
+    if not source.strip():
+        return _draft(voice, rng, fill, [])
+    kept = []
+    for line in source.splitlines():
+        if line.startswith("#") or not line.strip():
+            kept.append(line)
+            continue
+        sentences = re.split(r"(?<=[.!?])\s+", line.strip())
+        keep = [s for s in sentences if not s.startswith(voice.connectors)] or sentences[:1]
+        kept.append(" ".join(keep[:3]))
+    text = "\n".join(kept).strip()
+    return re.sub(r"\n{3,}", "\n\n", text) + "\n"
+
+
+def tokens(text: str) -> list[str]:
+    """Split text the way the offline models stream it: a word with its trailing space."""
+    return re.findall(r"\S+\s*|\s+", text)

@@ -1,0 +1,1 @@
+"""LMDB event store: the append-only log, its derived snapshots and indexes, migrations."""

@@ -1,0 +1,320 @@
+"""The LMDB event store: one write transaction per event with every derived key it changes."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import lmdb
+
+from writeit.domain.errors import IllegalTransition, NotFound, WriteItError
+from writeit.domain.events import EVENT_ADAPTER, EVENT_LIST_ADAPTER, Event, RunCreated
+from writeit.domain.fold import fold
+from writeit.domain.models import PipelineRun
+from writeit.storage import keys
+from writeit.storage.derive import derive, load_responses, load_run_snapshot
+from writeit.storage.migrations import migrate
+
+INITIAL_MAP_SIZE = 64 * 1024 * 1024
+SYNC_INTERVAL_S = 1.0
+MIN_PREFIX = 6
+
+E = TypeVar("E", bound=Event)
+
+
+class StoreError(WriteItError):
+    """The store cannot be opened or used (wrong schema, unwritable directory...)."""
+
+
+class Store:
+    """An LMDB environment under `$WRITEIT_HOME/writeit.lmdb`.
+
+    Durability: commits skip fsync (`sync=False`), and the environment is synced at least every
+    second while writing and at every step boundary (`sync()`), so a killed process loses
+    nothing and a power cut at most the last second. Safe for several processes at once:
+    every read and write goes through LMDB transactions, never a process-level cache.
+    """
+
+    def __init__(self, path: Path, map_size: int = INITIAL_MAP_SIZE, *, readonly: bool = False):
+        self.path = path
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            self.env = lmdb.open(
+                str(path),
+                map_size=map_size,
+                sync=False,
+                metasync=False,
+                readahead=False,
+                max_readers=256,
+                readonly=readonly,
+            )
+        except (OSError, lmdb.Error) as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from None
+        self._last_sync = time.monotonic()
+        if not readonly:
+            self._write(lambda txn: migrate(txn))
+
+    # -- writing -------------------------------------------------------------------------
+
+    def append(self, event: E, blobs: Mapping[bytes, bytes] | None = None) -> E:
+        """Append `event` with the next seq of its run; derived keys change in the same txn.
+
+        `blobs` are content-addressed keys (`config:`, `primer:`) written only if absent.
+        Raises (and writes nothing) when the event is illegal for the stored state.
+        """
+
+        def txn_body(txn: Any) -> E:
+            seq = self._next_seq(txn, event.run_id)
+            if isinstance(event, RunCreated) and (seq != 0 or txn.get(keys.run(event.run_id))):
+                raise IllegalTransition(f"run {event.run_id} already exists")
+            stamped = event.model_copy(update={"seq": seq})
+            writes = derive(txn, stamped)
+            txn.put(keys.event(event.run_id, seq), stamped.model_dump_json().encode())
+            for key, value in writes.items():
+                if value is None:
+                    txn.delete(key)
+                else:
+                    txn.put(key, value)
+            for key, value in (blobs or {}).items():
+                txn.put(key, value, overwrite=False)
+            return stamped
+
+        stamped = self._write(txn_body)
+        if time.monotonic() - self._last_sync >= SYNC_INTERVAL_S:
+            self.sync()
+        return stamped
+
+    def put_meta(self, key: bytes, value: bytes | None) -> None:
+        """Write one non-event key (session bookkeeping)."""
+        self._write(lambda txn: txn.put(key, value) if value is not None else txn.delete(key))
+
+    def sync(self) -> None:
+        """Flush committed transactions to disk (step boundaries, and every second)."""
+        self.env.sync(True)
+        self._last_sync = time.monotonic()
+
+    def _write(self, body: Any) -> Any:
+        while True:
+            try:
+                with self.env.begin(write=True) as txn:
+                    return body(txn)
+            except lmdb.MapFullError:
+                self._grow()
+            except lmdb.MapResizedError:
+                self.env.set_mapsize(0)
+
+    def _grow(self) -> None:
+        size = self.env.info()["map_size"]
+        self.env.set_mapsize(size * 2)
+
+    @staticmethod
+    def _next_seq(txn: Any, run_id: str) -> int:
+        prefix = keys.event_prefix(run_id)
+        cur = txn.cursor()
+        if cur.set_range(prefix + b"\xff"):
+            if not cur.prev():
+                return 0
+        elif not cur.last():
+            return 0
+        key = cur.key()
+        return int(key[len(prefix) :]) + 1 if key.startswith(prefix) else 0
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _read(self, body: Any) -> Any:
+        while True:
+            try:
+                with self.env.begin() as txn:
+                    return body(txn)
+            except lmdb.MapResizedError:
+                self.env.set_mapsize(0)
+
+    def load_run(self, run_id: str) -> PipelineRun:
+        """The latest state of a run, from its snapshots (no replay)."""
+
+        def body(txn: Any) -> PipelineRun:
+            state = load_run_snapshot(txn, run_id)
+            if state is None:
+                raise NotFound(f"no run {run_id}")
+            for step in state.steps.values():
+                load_responses(txn, step)
+            state.last_seq = self._next_seq(txn, run_id) - 1
+            return state
+
+        result: PipelineRun = self._read(body)
+        return result
+
+    def get_raw(self, key: bytes) -> bytes | None:
+        return self._read(lambda txn: txn.get(key))
+
+    def events(self, run_id: str, upto: int | None = None) -> list[Event]:
+        """A run's events in order (through seq `upto` when given), read with one cursor scan."""
+        prefix = keys.event_prefix(run_id)
+
+        def body(txn: Any) -> list[bytes]:
+            out = []
+            cur = txn.cursor()
+            if cur.set_range(prefix):
+                for key, value in cur:
+                    if not key.startswith(prefix):
+                        break
+                    out.append(value)
+                    if upto is not None and len(out) > upto:
+                        break
+            return out
+
+        raws: list[bytes] = self._read(body)
+        if not raws:
+            return []
+        return EVENT_LIST_ADAPTER.validate_json(b"[" + b",".join(raws) + b"]")
+
+    def replay(self, run_id: str) -> PipelineRun:
+        """The state of a run rebuilt from its whole log (what snapshots must agree with)."""
+        return self.state_at(run_id, None)
+
+    def state_at(self, run_id: str, n: int | None) -> PipelineRun:
+        """The state of a run just after event `n` (time travel); None means the last event."""
+        if n is not None and n < 0:
+            raise WriteItError("--at must be 0 or more")
+        events = self.events(run_id, n)
+        if not events:
+            raise NotFound(f"no run {run_id}")
+        if n is not None and events[-1].seq < n:
+            raise WriteItError(f"run {run_id[:8]} has only {len(events)} events (0..{events[-1].seq})")
+        state = fold(events)
+        assert state is not None
+        return state
+
+    def event(self, run_id: str, seq: int) -> Event | None:
+        raw = self.get_raw(keys.event(run_id, seq))
+        return EVENT_ADAPTER.validate_json(raw) if raw is not None else None
+
+    def recent_run_ids(self, limit: int | None = None, pipeline: str | None = None) -> list[str]:
+        """Run ids newest first, by a reverse scan of `recent_runs:` (or `run_by_config:`)."""
+        prefix = (
+            keys.run_by_config(pipeline, "") if pipeline is not None else keys.RECENT_RUNS_PREFIX
+        )
+
+        def body(txn: Any) -> list[str]:
+            out: list[str] = []
+            cur = txn.cursor()
+            found = cur.set_range(prefix + b"\xff")
+            found = cur.prev() if found else cur.last()
+            while found and cur.key().startswith(prefix):
+                out.append(cur.value().decode())
+                if limit is not None and len(out) >= limit:
+                    break
+                found = cur.prev()
+            return out
+
+        result: list[str] = self._read(body)
+        return result
+
+    def run_snapshots(self, run_ids: list[str]) -> list[PipelineRun]:
+        """Light run snapshots (steps without response bodies) for lists and trees."""
+
+        def body(txn: Any) -> list[PipelineRun]:
+            return [s for rid in run_ids if (s := load_run_snapshot(txn, rid)) is not None]
+
+        result: list[PipelineRun] = self._read(body)
+        return result
+
+    def children(self, run_id: str) -> list[str]:
+        raw = self.get_raw(keys.branch_children(run_id))
+        return list(json.loads(raw)) if raw else []
+
+    def parent(self, run_id: str) -> str | None:
+        raw = self.get_raw(keys.branch_parent(run_id))
+        return raw.decode() if raw else None
+
+    def resolve(self, prefix: str) -> str:
+        """The run id starting with `prefix` (at least 6 characters, unique)."""
+        prefix = prefix.strip()
+        if len(prefix) < MIN_PREFIX:
+            raise WriteItError(f"run id '{prefix}' is too short: give at least {MIN_PREFIX} characters")
+        start = keys.run_id_prefix(prefix)
+
+        def body(txn: Any) -> list[str]:
+            found = []
+            cur = txn.cursor()
+            if cur.set_range(start):
+                for key in cur.iternext(keys=True, values=False):
+                    if not key.startswith(start) or len(found) > 1:
+                        break
+                    found.append(key[4:].decode())
+            return found
+
+        found: list[str] = self._read(body)
+        if not found:
+            raise NotFound(f"no run matches '{prefix}'")
+        if len(found) > 1:
+            raise WriteItError(f"run id '{prefix}' is ambiguous: give more characters")
+        return found[0]
+
+    def active_responses(self) -> list[tuple[str, str, str, int | None]]:
+        """(run_id, step, response_id, pid) of every response recorded as streaming."""
+
+        def body(txn: Any) -> list[tuple[str, str, str, int | None]]:
+            out = []
+            cur = txn.cursor()
+            if cur.set_range(keys.ACTIVE_PREFIX):
+                for key, value in cur:
+                    if not key.startswith(keys.ACTIVE_PREFIX):
+                        break
+                    _, run_id, rid = key.decode().split(":", 2)
+                    marker = json.loads(value)
+                    out.append((run_id, marker["step"], rid, marker.get("pid")))
+            return out
+
+        result: list[tuple[str, str, str, int | None]] = self._read(body)
+        return result
+
+    def keys_with_prefix(self, prefix: bytes) -> Iterator[bytes]:
+        """Every key under `prefix` (diagnostics and tests)."""
+
+        def body(txn: Any) -> list[bytes]:
+            out = []
+            cur = txn.cursor()
+            if cur.set_range(prefix):
+                for key in cur.iternext(keys=True, values=False):
+                    if not key.startswith(prefix):
+                        break
+                    out.append(bytes(key))
+            return out
+
+        return iter(self._read(body))
+
+    def close(self) -> None:
+        try:
+            self.env.sync(True)
+        except lmdb.Error:
+            pass
+        self.env.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def pid_alive(pid: int | None) -> bool:
+    """Whether a process with this pid still exists (signal 0 probes without signalling)."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
