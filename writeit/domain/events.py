@@ -31,6 +31,7 @@ class RunCreated(_Event):
     style_sha: str | None = None
     parent_run_id: str | None = None
     branch_point: str | None = None
+    model_overrides: dict[str, list[str]] = Field(default_factory=dict)
     copied_steps: list[StepState] = Field(default_factory=list)
 
 

@@ -70,6 +70,7 @@ def _created(e: RunCreated) -> PipelineRun:
         inputs=dict(e.inputs),
         style=e.style,
         style_sha=e.style_sha,
+        model_overrides={k: list(v) for k, v in e.model_overrides.items()},
         steps=steps,
         step_order=list(e.step_names),
         last_seq=e.seq,

@@ -91,6 +91,7 @@ class PipelineRun(BaseModel):
     inputs: dict[str, str] = Field(default_factory=dict)
     style: str | None = None
     style_sha: str | None = None
+    model_overrides: dict[str, list[str]] = Field(default_factory=dict)
     steps: dict[str, StepState] = Field(default_factory=dict)
     step_order: list[str] = Field(default_factory=list)
     archived: bool = False

@@ -130,7 +130,9 @@ def load_pipeline(path: Path | str, text: str | None = None) -> LoadedPipeline:
     """Load and fully validate a pipeline; raise ValidationProblem listing `file:line: ...`."""
     src = read_yaml(path, text)
     if not isinstance(src.data, dict):
-        raise ValidationProblem([src.problem((), "a pipeline must be a mapping (name, inputs, steps)")])
+        raise ValidationProblem(
+            [src.problem((), "a pipeline must be a mapping (name, inputs, steps)")]
+        )
     try:
         config = PipelineConfig.model_validate(src.data)
     except ValidationError as exc:

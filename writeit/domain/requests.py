@@ -63,4 +63,8 @@ StreamItem = TextDelta | UsageReport | Retrying
 
 def estimate_tokens(text: str) -> int:
     """Roughly four characters a token, the usual rule for English text."""
-    return max(1, round(len(text) / 4)) if text else 0
+    return tokens_for_chars(len(text))
+
+
+def tokens_for_chars(chars: int) -> int:
+    return max(1, round(chars / 4)) if chars else 0

@@ -40,7 +40,9 @@ class StylePrimer(BaseModel):
         if self.guidelines.avoid:
             parts.append("Avoid: " + "; ".join(self.guidelines.avoid) + ".")
         if self.example_openings:
-            parts.append("Openings in this voice:\n" + "\n".join(f"- {o}" for o in self.example_openings))
+            parts.append(
+                "Openings in this voice:\n" + "\n".join(f"- {o}" for o in self.example_openings)
+            )
         return "\n".join(parts)
 
 

@@ -24,7 +24,9 @@ def placeholders(template: str) -> list[Placeholder]:
     return found
 
 
-def check_reference(name: str, inputs: set[str], earlier_steps: list[str], all_steps: set[str]) -> str | None:
+def check_reference(
+    name: str, inputs: set[str], earlier_steps: list[str], all_steps: set[str]
+) -> str | None:
     """Why `name` is not a valid variable for a step preceded by `earlier_steps`, or None."""
     parts = name.split(".")
     if parts == ["style"]:

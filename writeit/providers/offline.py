@@ -7,7 +7,13 @@ import os
 import time
 from collections.abc import AsyncIterator
 
-from writeit.domain.requests import ModelRequest, StreamItem, TextDelta, UsageReport, estimate_tokens
+from writeit.domain.requests import (
+    ModelRequest,
+    StreamItem,
+    TextDelta,
+    UsageReport,
+    estimate_tokens,
+)
 from writeit.providers.offline_text import VOICES, compose, tokens
 
 DEFAULT_TPS = 60.0

@@ -10,7 +10,7 @@ import random
 import re
 from dataclasses import dataclass
 
-HEADING = re.compile(r"^#{1,3}\s+(.+?)\s*$", re.MULTILINE)
+HEADING = re.compile(r"^#{2,3}\s+(.+?)\s*$", re.MULTILINE)
 NUMBERED = re.compile(r"^\s*(?:\d+[.)]|[-*])\s+\**(.+?)\**\s*(?:\s—\s.*)?$", re.MULTILINE)
 
 

@@ -65,7 +65,9 @@ def derive(txn: Any, event: Event) -> Writes:
         step = state.steps[step_name]
         writes[keys.step(event.run_id, step_name)] = dump_step(step)
         if isinstance(event, StepStarted):
-            writes[keys.step_responses(event.run_id, step_name)] = json.dumps(step.response_ids).encode()
+            writes[keys.step_responses(event.run_id, step_name)] = json.dumps(
+                step.response_ids
+            ).encode()
             marker = json.dumps({"step": step_name, "pid": event.owner_pid}).encode()
             for rid in step.response_ids:
                 writes[keys.response(rid)] = step.responses[rid].model_dump_json().encode()
@@ -99,7 +101,9 @@ def _run_created(txn: Any, event: RunCreated) -> Writes:
     for step in state.ordered_steps():
         writes[keys.step(state.run_id, step.name)] = dump_step(step)
         if step.response_ids:
-            writes[keys.step_responses(state.run_id, step.name)] = json.dumps(step.response_ids).encode()
+            writes[keys.step_responses(state.run_id, step.name)] = json.dumps(
+                step.response_ids
+            ).encode()
         for rid, r in step.responses.items():
             writes[keys.response(rid)] = r.model_dump_json().encode()
     if state.parent_run_id:

@@ -53,7 +53,9 @@ def _drop_recent_runs(txn: Any) -> None:
 
 
 MIGRATIONS: list[Migration] = [
-    Migration(2, "index runs by creation time for the home screen", _add_recent_runs, _drop_recent_runs),
+    Migration(
+        2, "index runs by creation time for the home screen", _add_recent_runs, _drop_recent_runs
+    ),
 ]
 
 

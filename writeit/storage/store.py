@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -185,7 +186,9 @@ class Store:
         if not events:
             raise NotFound(f"no run {run_id}")
         if n is not None and events[-1].seq < n:
-            raise WriteItError(f"run {run_id[:8]} has only {len(events)} events (0..{events[-1].seq})")
+            raise WriteItError(
+                f"run {run_id[:8]} has only {len(events)} events (0..{events[-1].seq})"
+            )
         state = fold(events)
         assert state is not None
         return state
@@ -236,7 +239,9 @@ class Store:
         """The run id starting with `prefix` (at least 6 characters, unique)."""
         prefix = prefix.strip()
         if len(prefix) < MIN_PREFIX:
-            raise WriteItError(f"run id '{prefix}' is too short: give at least {MIN_PREFIX} characters")
+            raise WriteItError(
+                f"run id '{prefix}' is too short: give at least {MIN_PREFIX} characters"
+            )
         start = keys.run_id_prefix(prefix)
 
         def body(txn: Any) -> list[str]:
@@ -290,10 +295,8 @@ class Store:
         return iter(self._read(body))
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(lmdb.Error):
             self.env.sync(True)
-        except lmdb.Error:
-            pass
         self.env.close()
 
     def __enter__(self) -> Store:

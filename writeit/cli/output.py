@@ -1,0 +1,84 @@
+"""Printing for humans and for scripts; model text is stripped of terminal control sequences."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from writeit.domain.models import PipelineRun
+from writeit.domain.redact import strip_control
+
+
+def emit_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def say(text: str = "") -> None:
+    print(strip_control(text))
+
+
+def note(text: str) -> None:
+    """Progress and status for a human, on stderr so stdout stays pipeable."""
+    print(strip_control(text), file=sys.stderr, flush=True)
+
+
+def table(rows: list[list[str]], headers: list[str]) -> None:
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
+    for row in [headers, *rows]:
+        say("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
+
+
+def run_row(run: PipelineRun) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "pipeline": run.pipeline,
+        "status": run.status.value,
+        "created_at": run.created_at.isoformat(),
+        "topic": run.inputs.get("topic"),
+        "current_step": run.current_step,
+        "steps_done": run.steps_done,
+        "steps_total": len(run.step_order),
+        "parent_run_id": run.parent_run_id,
+        "branch_point": run.branch_point,
+        "archived": run.archived,
+    }
+
+
+def show_run(run: PipelineRun, children: list[str]) -> None:
+    say(f"run {run.run_id}  {run.pipeline}  {run.status.value}")
+    say(f"created {run.created_at:%Y-%m-%d %H:%M:%S} UTC  style {run.style or '-'}")
+    if run.parent_run_id:
+        say(f"branched from {run.parent_run_id} at step {run.branch_point}")
+    for child in children:
+        say(f"branch {child}")
+    for key, value in run.inputs.items():
+        say(f"input {key}: {value}")
+    for step in run.ordered_steps():
+        here = (
+            "  <- current"
+            if step.name == run.current_step and run.status.value != "completed"
+            else ""
+        )
+        say("")
+        say(f"[{step.status.value}] {step.name}{here}")
+        for i, r in enumerate(step.ordered_responses(), 1):
+            mark = "*" if step.selected == i - 1 else " "
+            cost = "-" if r.usage.cost_usd is None else f"${r.usage.cost_usd:.4f}"
+            err = f"  ({r.error})" if r.error else ""
+            say(
+                f" {mark}{i}. {r.provider}:{r.model}  {r.status.value}  "
+                f"{r.usage.output_tokens} tok  {cost}{err}"
+            )
+        if step.feedback:
+            say(f"   feedback: {step.feedback}")
+        if step.content is not None and step.selected is None:
+            say("   (edited content went forward)")
+    t = run.totals()
+    cost = "unknown" if t.cost_usd is None else f"${t.cost_usd:.4f}"
+    say("")
+    say(f"totals: {t.input_tokens} input tokens, {t.output_tokens} output tokens, cost {cost}")
+    if run.article:
+        say("")
+        say(run.article)

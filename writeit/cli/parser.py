@@ -1,0 +1,103 @@
+"""The argument parser: every command of DESIGN.md with `--home` and `--json`."""
+
+from __future__ import annotations
+
+import argparse
+
+from writeit import __version__
+
+EPILOG = """\
+Data lives in $WRITEIT_HOME (default: your user data directory); --home overrides it.
+With no API key set, WriteIt runs on its built-in offline models (offline:writer, offline:editor).
+Run ids may be abbreviated to any unique prefix of at least 6 characters.
+Exit codes: 0 ok, 1 user error, 2 usage error."""
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--home", metavar="DIR", default=argparse.SUPPRESS, help="data directory ($WRITEIT_HOME)"
+    )
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
+    return common
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("pipeline", help="pipeline name (see `writeit pipelines`) or a YAML file")
+    p.add_argument(
+        "--input", "-i", action="append", default=[], metavar="K=V", help="an input value (repeat)"
+    )
+    p.add_argument("--style", metavar="ID", help="style primer (see `writeit styles`)")
+    p.add_argument(
+        "--model",
+        "-m",
+        action="append",
+        default=[],
+        metavar="[STEP=]PROVIDER:MODEL,...",
+        help="models for a step (or every step), e.g. draft=openai:gpt-4o-mini,offline:writer",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="writeit",
+        description="Write articles with several language models side by side.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"writeit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_, description=help_, parents=[common])
+
+    p = add("new", "open the TUI straight into a new run")
+    _run_options(p)
+
+    p = add("open", "open the TUI on a run")
+    p.add_argument("run_id")
+
+    p = add("run", "run every step headless, picking automatically; prints the run id")
+    _run_options(p)
+    p.add_argument(
+        "--pick",
+        default="first",
+        metavar="N|first|longest",
+        help="which response to pick at each step: the Nth (from 1), the first that completed "
+        "(in model order), or the longest (default: first)",
+    )
+
+    p = add("list", "runs, newest first")
+    p.add_argument("--pipeline", metavar="P", help="only runs of this pipeline")
+    p.add_argument("--all", action="store_true", help="include archived runs")
+    p.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+
+    p = add("show", "the state of a run: steps, responses, selection, lineage")
+    p.add_argument("run_id")
+
+    p = add("branch", "start a new run branched from a step of an existing run")
+    p.add_argument("run_id")
+    p.add_argument("--from", dest="from_step", required=True, metavar="STEP")
+
+    p = add("history", "the event log of a run")
+    p.add_argument("run_id")
+    p.add_argument("--at", type=int, metavar="N", help="show the state after event N instead")
+
+    p = add("export", "export a run as YAML or Markdown")
+    p.add_argument("run_id")
+    p.add_argument(
+        "--format", "-f", choices=["yaml", "markdown"], help="default: from config, else yaml"
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="default: $WRITEIT_HOME/exports/...")
+
+    p = add("validate", "check pipeline and style files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+
+    add("pipelines", "pipelines you can run")
+    add("styles", "style primers you can use")
+    add("models", "configured providers, their credentials, and the default models")
+    return parser

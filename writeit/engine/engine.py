@@ -1,0 +1,404 @@
+"""`Engine`: every action a writer can take on a run, as one call the TUI, CLI and tests share."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+from writeit.domain.catalog import find_pipeline, find_style
+from writeit.domain.config import UserConfig, load_user_config
+from writeit.domain.errors import IllegalTransition, NotFound, WriteItError
+from writeit.domain.events import (
+    Event,
+    FeedbackGiven,
+    ResponseFinished,
+    ResponsePicked,
+    ResponseStub,
+    RunArchived,
+    RunCreated,
+    RunStatusChanged,
+    StepEdited,
+    StepStarted,
+)
+from writeit.domain.models import PipelineRun, StepState
+from writeit.domain.pipeline import LoadedPipeline, load_pipeline
+from writeit.domain.redact import secret_values
+from writeit.domain.requests import ModelRequest
+from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
+from writeit.domain.style import LoadedStyle, StylePrimer, load_style
+from writeit.engine.fanout import DeltaListener, FanOut, NoticeListener, StreamJob
+from writeit.engine.inputs import check_inputs
+from writeit.engine.models import parse_model_overrides, resolve_models
+from writeit.engine.prompts import step_prompt
+from writeit.engine.workspace import Workspace
+from writeit.providers.registry import ProviderRegistry
+from writeit.storage import keys
+from writeit.storage.store import Store, pid_alive, utcnow
+
+DEFAULT_STYLE = "tech-journalist"
+EventListener = Callable[[Event], None]
+E = TypeVar("E", bound=Event)
+
+
+class Engine:
+    """Runs pipelines over one store. Create with `Engine.open(home)`; close when done."""
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        config: UserConfig | None = None,
+        environ: Mapping[str, str] | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.workspace = Workspace(home)
+        self.environ = os.environ if environ is None else environ
+        self.config = config if config is not None else load_user_config(self.workspace.config_path)
+        self.registry = ProviderRegistry(self.config, self.environ)
+        self.store = store if store is not None else Store(self.workspace.store_path)
+        self.secrets = secret_values(
+            self.environ, [p.api_key_env for p in self.config.providers.values() if p.api_key_env]
+        )
+        self.on_event: list[EventListener] = []
+        self.on_delta: list[DeltaListener] = []
+        self.on_notice: list[NoticeListener] = []
+        self._tasks: dict[str, set[asyncio.Task[None]]] = {}
+
+    @classmethod
+    def open(cls, home: Path, **kwargs: object) -> Engine:
+        """Open the store and mark responses a crashed process left streaming as interrupted."""
+        engine = cls(home, **kwargs)  # type: ignore[arg-type]
+        engine.recover_interrupted()
+        return engine
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _append(self, event: E, blobs: Mapping[bytes, bytes] | None = None) -> E:
+        stamped = self.store.append(event, blobs)
+        for listener in self.on_event:
+            listener(stamped)
+        return stamped
+
+    def recover_interrupted(self) -> int:
+        """Responses whose streaming process is gone become `interrupted`, keeping their text."""
+        count = 0
+        for run_id, step, response_id, pid in self.store.active_responses():
+            if pid == os.getpid() or pid_alive(pid):
+                continue
+            try:
+                self._append(
+                    ResponseFinished(
+                        run_id=run_id,
+                        at=utcnow(),
+                        step=step,
+                        response_id=response_id,
+                        status=ResponseStatus.INTERRUPTED,
+                        error="interrupted: WriteIt stopped while this response streamed",
+                    )
+                )
+                count += 1
+            except IllegalTransition:
+                continue  # another process recovered it first
+        if count:
+            self.store.sync()
+        return count
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def resolve(self, run_id_or_prefix: str) -> str:
+        return self.store.resolve(run_id_or_prefix)
+
+    def load(self, run_id: str) -> PipelineRun:
+        return self.store.load_run(run_id)
+
+    def pipeline_of(self, run: PipelineRun) -> LoadedPipeline:
+        """The exact pipeline the run was started with (kept in the store)."""
+        raw = self.store.get_raw(keys.config(run.pipeline, run.pipeline_sha))
+        if raw is None:
+            raise NotFound(f"the pipeline of run {run.run_id[:8]} is missing from the store")
+        return load_pipeline(f"<{run.pipeline} of run {run.run_id[:8]}>", raw.decode())
+
+    def style_of(self, run: PipelineRun) -> StylePrimer | None:
+        if not run.style or not run.style_sha:
+            return None
+        raw = self.store.get_raw(keys.primer(run.style, run.style_sha))
+        return load_style(f"<style {run.style}>", raw.decode()).primer if raw else None
+
+    def models_for(self, run: PipelineRun, step: str) -> list[str]:
+        pipeline = self.pipeline_of(run).config
+        return resolve_models(
+            pipeline, step, run.model_overrides, self.config, self.registry.env_default_models()
+        )
+
+    @property
+    def offline_only(self) -> bool:
+        """True when no provider key is set, so runs fall back to the offline models."""
+        return all(m.startswith("offline:") for m in self.registry.env_default_models())
+
+    # -- starting ----------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        pipeline: str | LoadedPipeline,
+        inputs: Mapping[str, str],
+        *,
+        style: str | None = None,
+        models: list[str] | None = None,
+    ) -> PipelineRun:
+        """Create a run (validating inputs, style and models first); no step starts yet."""
+        loaded = (
+            find_pipeline(self.workspace.home, pipeline) if isinstance(pipeline, str) else pipeline
+        )
+        config = loaded.config
+        values = check_inputs(config, inputs)
+        overrides = parse_model_overrides(models or [], config.step_names)
+        env_defaults = self.registry.env_default_models()
+        for step in config.step_names:
+            for ref in resolve_models(config, step, overrides, self.config, env_defaults):
+                self.registry.check(ref)
+        primer = self._style(style)
+        blobs = {keys.config(config.name, loaded.sha256): loaded.source.encode()}
+        if primer is not None:
+            blobs[keys.primer(primer.primer.id, primer.sha256)] = primer.source.encode()
+        event = RunCreated(
+            run_id=str(uuid.uuid4()),
+            at=utcnow(),
+            pipeline=config.name,
+            pipeline_sha=loaded.sha256,
+            step_names=config.step_names,
+            inputs=values,
+            style=primer.primer.id if primer else None,
+            style_sha=primer.sha256 if primer else None,
+            model_overrides=overrides,
+        )
+        self._append(event, blobs)
+        return self.load(event.run_id)
+
+    def _style(self, style: str | None) -> LoadedStyle | None:
+        wanted = style or self.config.style
+        if wanted:
+            return find_style(self.workspace.home, wanted)
+        try:
+            return find_style(self.workspace.home, DEFAULT_STYLE)
+        except NotFound:
+            return None
+
+    # -- streaming ---------------------------------------------------------------------------
+
+    async def run_step(self, run_id: str, step: str | None = None) -> PipelineRun:
+        """Fan the step's prompt out to its models and stream every response to the end."""
+        run = self.load(run_id)
+        step = step or run.current_step
+        if step is None or step not in run.steps:
+            raise NotFound(f"run {run_id[:8]} has no step '{step}'")
+        pipeline = self.pipeline_of(run).config
+        spec = pipeline.step(step)
+        refs = self.models_for(run, step)
+        for ref in refs:
+            self.registry.check(ref)
+        prompt = step_prompt(run, pipeline, self.style_of(run), step)
+        per_model = spec.responses or pipeline.defaults.responses
+        stubs = [
+            ResponseStub(response_id=str(uuid.uuid4()), provider=p, model=m)
+            for ref in refs
+            for p, m in [ref.split(":", 1)]
+            for _ in range(per_model)
+        ]
+        self._append(
+            StepStarted(
+                run_id=run_id,
+                at=utcnow(),
+                step=step,
+                prompt=prompt,
+                responses=stubs,
+                owner_pid=os.getpid(),
+            )
+        )
+        jobs = [
+            StreamJob(
+                run_id=run_id,
+                step=step,
+                response_id=stub.response_id,
+                request=ModelRequest(
+                    provider=stub.provider,
+                    model=stub.model,
+                    prompt=prompt,
+                    temperature=pipeline.defaults.temperature,
+                    max_tokens=pipeline.defaults.max_tokens,
+                    seed=i % per_model + run.steps[step].attempt * per_model,
+                    step=step,
+                    inputs=dict(run.inputs),
+                ),
+            )
+            for i, stub in enumerate(stubs)
+        ]
+        fanout = FanOut(
+            self.registry, self._append, utcnow, self.secrets, self.on_delta, self.on_notice
+        )
+        await fanout.run(jobs, self._tasks.setdefault(run_id, set()))
+        self.store.sync()
+        return self.load(run_id)
+
+    def cancel(self, run_id: str) -> int:
+        """Cancel every response of the run still streaming; they end `cancelled` with their text."""
+        tasks = [t for t in self._tasks.get(run_id, set()) if not t.done()]
+        for task in tasks:
+            task.cancel()
+        return len(tasks)
+
+    def is_streaming(self, run_id: str) -> bool:
+        return any(not t.done() for t in self._tasks.get(run_id, set()))
+
+    # -- choosing ----------------------------------------------------------------------------
+
+    def _target(self, run_id: str, step: str | None) -> tuple[PipelineRun, str]:
+        """The run to act on for `step`: this one, or a new branch if its later steps started."""
+        run = self.load(run_id)
+        step = step or run.current_step
+        if step is None or step not in run.steps:
+            raise NotFound(f"run {run_id[:8]} has no step '{step}'")
+        if run.status is RunStatus.COMPLETED or run.later_steps_started(step):
+            run = self.load(self.branch(run_id, step, carry=True))
+        return run, step
+
+    def pick(
+        self,
+        run_id: str,
+        index: int,
+        *,
+        step: str | None = None,
+        shown_order: list[str] | None = None,
+    ) -> str:
+        """Pick response `index` (0-based) of the step; returns the run that holds the pick."""
+        run, step = self._target(run_id, step)
+        state = run.steps[step]
+        if state.status is not StepStatus.RUNNING or not state.response_ids:
+            raise IllegalTransition(f"step '{step}' has no responses to pick from yet")
+        if not 0 <= index < len(state.response_ids):
+            raise WriteItError(
+                f"there is no response {index + 1}; step '{step}' has {len(state.response_ids)}"
+            )
+        self._append(
+            ResponsePicked(
+                run_id=run.run_id,
+                at=utcnow(),
+                step=step,
+                response_id=state.response_ids[index],
+                index=index,
+                candidates=list(state.response_ids),
+                shown_order=list(shown_order or state.response_ids),
+            )
+        )
+        self.store.sync()
+        return run.run_id
+
+    def edit(
+        self,
+        run_id: str,
+        content: str,
+        *,
+        step: str | None = None,
+        sources: list[str] | None = None,
+    ) -> str:
+        """Continue with `content` (an edit or a merge of responses) instead of a pick."""
+        run, step = self._target(run_id, step)
+        self._append(
+            StepEdited(
+                run_id=run.run_id, at=utcnow(), step=step, content=content, sources=sources or []
+            )
+        )
+        self.store.sync()
+        return run.run_id
+
+    def revise(self, run_id: str, *, step: str | None = None, feedback: str | None = None) -> str:
+        """Prepare a regeneration (branching if needed, recording feedback); returns the run id."""
+        run, step = self._target(run_id, step)
+        if feedback is not None and feedback.strip():
+            self._append(
+                FeedbackGiven(run_id=run.run_id, at=utcnow(), step=step, feedback=feedback)
+            )
+        return run.run_id
+
+    async def regenerate(
+        self, run_id: str, *, step: str | None = None, feedback: str | None = None
+    ) -> PipelineRun:
+        target = self.revise(run_id, step=step, feedback=feedback)
+        return await self.run_step(target, step)
+
+    # -- branching ---------------------------------------------------------------------------
+
+    def branch(self, run_id: str, from_step: str, *, carry: bool = False) -> str:
+        """A new run whose parent is `run_id`, with every step before `from_step` copied.
+
+        `carry` also copies `from_step`'s responses (still to choose from), which is how
+        changing the past continues in a branch without losing what was already streamed.
+        """
+        run = self.load(run_id)
+        if from_step not in run.steps:
+            raise NotFound(
+                f"run {run_id[:8]} has no step '{from_step}' (steps: {', '.join(run.step_order)})"
+            )
+        if self.is_streaming(run_id):
+            raise IllegalTransition("wait for streaming to end (or cancel it) before branching")
+        index = run.step_order.index(from_step)
+        copied = [run.steps[n].model_copy(deep=True) for n in run.step_order[:index]]
+        point = run.steps[from_step]
+        if carry and point.response_ids:
+            copied.append(
+                StepState(
+                    name=from_step,
+                    status=StepStatus.RUNNING,
+                    prompt=point.prompt,
+                    response_ids=list(point.response_ids),
+                    responses={k: v.model_copy(deep=True) for k, v in point.responses.items()},
+                    feedback=point.feedback,
+                    attempt=point.attempt,
+                )
+            )
+        event = RunCreated(
+            run_id=str(uuid.uuid4()),
+            at=utcnow(),
+            pipeline=run.pipeline,
+            pipeline_sha=run.pipeline_sha,
+            step_names=list(run.step_order),
+            inputs=dict(run.inputs),
+            style=run.style,
+            style_sha=run.style_sha,
+            parent_run_id=run.run_id,
+            branch_point=from_step,
+            model_overrides=run.model_overrides,
+            copied_steps=copied,
+        )
+        self._append(event)
+        self.store.sync()
+        return event.run_id
+
+    def mark_error(self, run_id: str, message: str) -> None:
+        """Record that the run cannot go on as it is (every response of a step failed)."""
+        self._append(
+            RunStatusChanged(run_id=run_id, at=utcnow(), status=RunStatus.ERROR, error=message)
+        )
+
+    def archive(self, run_id: str) -> None:
+        """Hide a run from the home screen; its log is kept."""
+        self._append(RunArchived(run_id=run_id, at=utcnow()))
+
+    def family(self, run_id: str) -> tuple[str, dict[str, list[str]]]:
+        """The root of the run's branch family and each run's children."""
+        root = run_id
+        while (parent := self.store.parent(root)) is not None:
+            root = parent
+        tree: dict[str, list[str]] = {}
+        todo = [root]
+        while todo:
+            current = todo.pop()
+            tree[current] = self.store.children(current)
+            todo.extend(tree[current])
+        return root, tree

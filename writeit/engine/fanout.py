@@ -1,0 +1,156 @@
+"""Stream one step's responses concurrently, turning each stream into events.
+
+Text is buffered and persisted at least every `FLUSH_INTERVAL_S`, so a crash loses at most that
+much; every token also goes to delta listeners at once so the UI can show it without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from writeit.domain.events import ResponseFinished, ResponseTextAppended
+from writeit.domain.redact import redact
+from writeit.domain.requests import (
+    ModelRequest,
+    Retrying,
+    TextDelta,
+    UsageReport,
+    estimate_tokens,
+    tokens_for_chars,
+)
+from writeit.domain.status import ResponseStatus
+from writeit.providers.base import ProviderError
+from writeit.providers.registry import ProviderRegistry
+
+FLUSH_INTERVAL_S = 0.25
+
+DeltaListener = Callable[[str, str, str], None]  # run_id, response_id, text
+NoticeListener = Callable[[str, str, str], None]  # run_id, response_id, message
+Append = Callable[[ResponseTextAppended | ResponseFinished], object]
+
+
+@dataclass
+class StreamJob:
+    """One response being streamed: what arrived and what is not yet persisted."""
+
+    run_id: str
+    step: str
+    response_id: str
+    request: ModelRequest
+    pending: list[str] = field(default_factory=list)
+    first_token_s: float | None = None
+    first_token_flushed: bool = False
+    attempts: int = 1
+    usage: UsageReport | None = None
+    received: int = 0
+
+    def take_pending(self) -> str:
+        text = "".join(self.pending)
+        self.pending.clear()
+        return text
+
+
+@dataclass
+class FanOut:
+    """Runs the jobs of one step; `append` persists events, listeners see tokens live."""
+
+    registry: ProviderRegistry
+    append: Append
+    now: Callable[[], datetime]
+    secrets: list[str]
+    on_delta: list[DeltaListener]
+    on_notice: list[NoticeListener]
+
+    async def run(self, jobs: list[StreamJob], tasks: set[asyncio.Task[None]]) -> None:
+        flusher = asyncio.create_task(self._flush_periodically(jobs))
+        streams = [asyncio.create_task(self._stream(job)) for job in jobs]
+        tasks.update(streams)
+        try:
+            await asyncio.gather(*streams, return_exceptions=True)
+        finally:
+            tasks.difference_update(streams)
+            flusher.cancel()
+
+    async def _flush_periodically(self, jobs: list[StreamJob]) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_INTERVAL_S)
+            for job in jobs:
+                self._flush(job)
+
+    def _flush(self, job: StreamJob) -> None:
+        if not job.pending:
+            return
+        first = None if job.first_token_flushed else job.first_token_s
+        job.first_token_flushed = True
+        self.append(
+            ResponseTextAppended(
+                run_id=job.run_id,
+                at=self.now(),
+                step=job.step,
+                response_id=job.response_id,
+                text=job.take_pending(),
+                first_token_s=first,
+            )
+        )
+
+    async def _stream(self, job: StreamJob) -> None:
+        started = time.monotonic()
+        status, error = ResponseStatus.COMPLETED, None
+        try:
+            async for item in self.registry.stream(job.request):
+                if isinstance(item, TextDelta):
+                    if job.first_token_s is None:
+                        job.first_token_s = round(time.monotonic() - started, 4)
+                    job.pending.append(item.text)
+                    job.received += len(item.text)
+                    for listener in self.on_delta:
+                        listener(job.run_id, job.response_id, item.text)
+                elif isinstance(item, UsageReport):
+                    job.usage = item
+                elif isinstance(item, Retrying):
+                    job.attempts = item.attempt + 1
+                    self._notice(job, f"retrying in {item.delay_s:.1f}s: {item.reason}")
+        except asyncio.CancelledError:
+            status, error = ResponseStatus.CANCELLED, "cancelled by the writer"
+        except ProviderError as exc:
+            status, error = ResponseStatus.FAILED, str(exc)
+        except Exception as exc:  # one failing pane must never stop the others
+            status, error = ResponseStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        self._finish(job, status, error, time.monotonic() - started)
+
+    def _notice(self, job: StreamJob, message: str) -> None:
+        for listener in self.on_notice:
+            listener(job.run_id, job.response_id, redact(message, self.secrets))
+
+    def _finish(
+        self, job: StreamJob, status: ResponseStatus, error: str | None, elapsed: float
+    ) -> None:
+        text = job.take_pending()
+        first = None if job.first_token_flushed else job.first_token_s
+        usage = job.usage or UsageReport(
+            input_tokens=estimate_tokens(job.request.prompt),
+            output_tokens=tokens_for_chars(job.received),
+            estimated=True,
+        )
+        cost = self.registry.cost(job.request.provider, job.request.model, usage)
+        self.append(
+            ResponseFinished(
+                run_id=job.run_id,
+                at=self.now(),
+                step=job.step,
+                response_id=job.response_id,
+                status=status,
+                text=text,
+                error=redact(error, self.secrets) if error else None,
+                usage=usage.to_usage(cost),
+                time_to_first_token_s=first,
+                processing_time_s=round(elapsed, 4),
+                attempts=job.attempts,
+            )
+        )
+        if error:
+            self._notice(job, error)

@@ -1,0 +1,31 @@
+"""Check a run's inputs against the pipeline before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from writeit.domain.errors import WriteItError
+from writeit.domain.pipeline import PipelineConfig
+
+
+def check_inputs(pipeline: PipelineConfig, given: Mapping[str, str]) -> dict[str, str]:
+    """The run's inputs with defaults filled in; raises naming the first problem."""
+    known = {i.name for i in pipeline.inputs}
+    for name in given:
+        if name not in known:
+            raise WriteItError(
+                f"pipeline '{pipeline.name}' has no input '{name}' (inputs: {', '.join(sorted(known))})"
+            )
+    values: dict[str, str] = {}
+    for spec in pipeline.inputs:
+        value = given.get(spec.name)
+        if value is None or not value.strip():
+            value = spec.default
+        if value is None or not value.strip():
+            if spec.required:
+                raise WriteItError(f"input '{spec.name}' is required ({spec.help or 'no default'})")
+            continue
+        if spec.choices and value not in spec.choices:
+            raise WriteItError(f"input '{spec.name}' must be one of: {', '.join(spec.choices)}")
+        values[spec.name] = value
+    return values

@@ -1,0 +1,52 @@
+"""Which models a step uses: `--model`, the step, the pipeline, the config, the environment."""
+
+from __future__ import annotations
+
+from writeit.domain.config import UserConfig
+from writeit.domain.errors import WriteItError
+from writeit.domain.pipeline import PipelineConfig, check_model_ref
+
+ALL_STEPS = "*"
+
+
+def parse_model_overrides(specs: list[str], step_names: list[str]) -> dict[str, list[str]]:
+    """Parse `--model STEP=provider:model,...` (or `provider:model,...` for every step)."""
+    out: dict[str, list[str]] = {}
+    for spec in specs:
+        step, sep, models = spec.partition("=")
+        if not sep:
+            step, models = ALL_STEPS, spec
+        step = step.strip()
+        if step != ALL_STEPS and step not in step_names:
+            raise WriteItError(
+                f"--model {spec}: unknown step '{step}' (steps: {', '.join(step_names)})"
+            )
+        refs = [m.strip() for m in models.split(",") if m.strip()]
+        if not refs:
+            raise WriteItError(f"--model {spec}: name at least one provider:model")
+        for ref in refs:
+            try:
+                check_model_ref(ref)
+            except ValueError as exc:
+                raise WriteItError(f"--model {spec}: {exc}") from None
+        out[step] = refs
+    return out
+
+
+def resolve_models(
+    pipeline: PipelineConfig,
+    step: str,
+    overrides: dict[str, list[str]],
+    user: UserConfig,
+    env_defaults: tuple[str, ...],
+) -> list[str]:
+    """The first source that names models for `step` wins (DESIGN.md, Providers)."""
+    candidates = (
+        overrides.get(step),
+        overrides.get(ALL_STEPS),
+        pipeline.step(step).models,
+        pipeline.defaults.models,
+        user.default_models_for(step),
+        env_defaults,
+    )
+    return list(next(c for c in candidates if c))

@@ -1,0 +1,80 @@
+"""The export shape of a run (DESIGN.md, Export); `show --json` uses it too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from writeit.domain.models import AIResponse, PipelineRun, StepState
+
+EXPORT_VERSION = 1
+
+
+def _usage(r: AIResponse) -> dict[str, Any]:
+    u = r.usage
+    out: dict[str, Any] = {
+        "input_tokens": u.input_tokens,
+        "output_tokens": u.output_tokens,
+        "total_tokens": u.total_tokens,
+        "cost_usd": u.cost_usd,
+    }
+    if u.estimated:
+        out["estimated"] = True
+    return out
+
+
+def response_shape(r: AIResponse) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "response_id": r.response_id,
+        "provider": r.provider,
+        "model": r.model,
+        "status": r.status.value,
+        "content": r.content,
+        "usage": _usage(r),
+        "time_to_first_token_s": r.time_to_first_token_s,
+        "processing_time_s": r.processing_time_s,
+    }
+    if r.error:
+        out["error"] = r.error
+    return out
+
+
+def step_shape(step: StepState) -> dict[str, Any]:
+    return {
+        "name": step.name,
+        "status": step.status.value,
+        "selected": step.selected,
+        "feedback": step.feedback,
+        "content": step.content,
+        "responses": [response_shape(r) for r in step.ordered_responses()],
+    }
+
+
+def export_shape(run: PipelineRun) -> dict[str, Any]:
+    totals = run.totals()
+    return {
+        "writeit_export": EXPORT_VERSION,
+        "run_id": run.run_id,
+        "pipeline": run.pipeline,
+        "parent_run_id": run.parent_run_id,
+        "branch_point": run.branch_point,
+        "status": run.status.value,
+        "created_at": run.created_at.isoformat(),
+        "inputs": dict(run.inputs),
+        "style": run.style,
+        "steps": [step_shape(s) for s in run.ordered_steps()],
+        "article": run.article,
+        "totals": {
+            "input_tokens": totals.input_tokens,
+            "output_tokens": totals.output_tokens,
+            "cost_usd": totals.cost_usd,
+        },
+    }
+
+
+def show_shape(run: PipelineRun, children: list[str]) -> dict[str, Any]:
+    """`show --json`: the export shape plus where the run is and its branches."""
+    shape = export_shape(run)
+    shape["current_step"] = run.current_step
+    shape["children"] = children
+    shape["archived"] = run.archived
+    return shape
