@@ -1,0 +1,259 @@
+"""What the OpenAI and Anthropic providers share: client lifecycle, limits and error translation.
+
+Both SDKs are generated from the same template, so they raise the same shapes of typed errors
+(`APIStatusError` with a status and response, `APIConnectionError`, `APITimeoutError`) plus raw
+`httpx2` transport errors mid-stream; one translator turns any of them into a one-line,
+key-free `ProviderError`. The SDK itself is imported in a worker thread on the first stream, so
+neither start-up nor the UI's event loop pays its import cost (0.4-1.7 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import sys
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, ClassVar
+
+from writeit.domain.config import TimeoutConfig
+from writeit.domain.requests import ModelRequest, StreamItem
+from writeit.providers.base import ProviderError
+from writeit.providers.retry import RetryPolicy, stream_with_retries
+
+NO_KEY = "not-needed"  # what keyless local servers (Ollama, llama.cpp) get in the auth header
+MAX_DETAIL_CHARS = 200
+RETRYABLE_STREAM_ERRORS = frozenset({"overloaded_error", "api_error", "rate_limit_error"})
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one configured provider lives and how it authenticates (the key never in repr)."""
+
+    name: str
+    base_url: str
+    key_env: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    max_concurrency: int = 4
+
+
+class SdkProvider(ABC):
+    """A provider backed by an official SDK client, created on first use."""
+
+    sdk_module: ClassVar[str]
+
+    def __init__(self, endpoint: Endpoint, *, timeouts: TimeoutConfig, policy: RetryPolicy) -> None:
+        self.name = endpoint.name
+        self.endpoint = endpoint
+        self.timeouts = timeouts
+        self.policy = policy
+        self._limiter = asyncio.Semaphore(endpoint.max_concurrency)
+        self._client_lock = asyncio.Lock()
+        self._client: Any = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, base_url={self.endpoint.base_url!r})"
+
+    def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
+        """Stream with retries, the concurrency limit and the total time limit applied."""
+        ctx = ErrorContext(
+            name=self.name,
+            model=request.model,
+            key_env=self.endpoint.key_env,
+            base_url=self.endpoint.base_url,
+            connect_s=self.timeouts.connect_s,
+            read_s=self.timeouts.read_s,
+            secrets=(self.endpoint.api_key,) if self.endpoint.api_key else (),
+        )
+
+        async def attempt() -> AsyncIterator[StreamItem]:
+            client = await self._ensure_client()
+            async for item in self._attempt(client, request):
+                yield item
+
+        return stream_with_retries(
+            self.name,
+            attempt,
+            policy=self.policy,
+            translate=lambda exc: translate_error(self.sdk_module, exc, ctx),
+            limiter=self._limiter,
+            total_s=self.timeouts.total_s,
+        )
+
+    async def aclose(self) -> None:
+        """Close the SDK client's connection pool, if one was made."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    async def _ensure_client(self) -> Any:
+        async with self._client_lock:
+            if self._client is None:
+                self._client = await asyncio.to_thread(self._make_client)
+            return self._client
+
+    def _make_client(self) -> Any:
+        import httpx2  # the SDKs' HTTP library; imported here, in the worker thread
+
+        timeout = httpx2.Timeout(self.timeouts.read_s, connect=self.timeouts.connect_s)
+        return self._build_client(self.endpoint.api_key or NO_KEY, timeout)
+
+    @abstractmethod
+    def _build_client(self, api_key: str, timeout: Any) -> Any:
+        """The SDK's async client, with its own retries off (we retry ourselves)."""
+
+    @abstractmethod
+    def _attempt(self, client: Any, request: ModelRequest) -> AsyncIterator[StreamItem]:
+        """One try: text deltas, then one UsageReport; SDK errors propagate untranslated."""
+
+
+# -- translating SDK errors -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorContext:
+    """What a message needs to be useful: who failed, which key to check, what to hide."""
+
+    name: str
+    model: str
+    key_env: str | None
+    base_url: str
+    connect_s: float
+    read_s: float
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    def scrub(self, text: str) -> str:
+        """One line, no secrets: keys are replaced by *** wherever they appear."""
+        for secret in self.secrets:
+            if len(secret) >= 4:
+                text = text.replace(secret, "***")
+        return " ".join(text.split())
+
+
+def translate_error(sdk_name: str, exc: Exception, ctx: ErrorContext) -> ProviderError:
+    """Turn an SDK or transport exception into a one-line, key-free ProviderError."""
+    sdk, httpx = sys.modules.get(sdk_name), sys.modules.get("httpx2")
+    if sdk is None or httpx is None:  # the client could not even be built
+        error = ProviderError(f"{ctx.name}: unexpected error: {type(exc).__name__}: {exc}")
+    else:
+        error = _classify(sdk, httpx, exc, ctx)
+    return ProviderError(
+        ctx.scrub(str(error)), retryable=error.retryable, retry_after=error.retry_after
+    )
+
+
+def _classify(
+    sdk: ModuleType, httpx: ModuleType, exc: Exception, ctx: ErrorContext
+) -> ProviderError:
+    name = ctx.name
+    if isinstance(exc, sdk.APIStatusError):
+        return _status_error(exc, ctx)
+    if isinstance(exc, sdk.APITimeoutError | httpx.TimeoutException):
+        if any(isinstance(e, httpx.ConnectTimeout) for e in _chain(exc)):
+            return ProviderError(
+                f"{name}: could not connect to {ctx.base_url} within {ctx.connect_s:g} s",
+                retryable=True,
+            )
+        return ProviderError(f"{name}: timed out: no data for {ctx.read_s:g} s", retryable=True)
+    if isinstance(exc, sdk.APIConnectionError | httpx.TransportError):
+        if any(isinstance(e, httpx.ConnectError) for e in _chain(exc)):
+            return ProviderError(
+                f"{name}: cannot connect to {ctx.base_url} (is the server running?)", retryable=True
+            )
+        return ProviderError(f"{name}: connection lost: {_root_message(exc)}", retryable=True)
+    if isinstance(exc, sdk.APIError):  # an error object sent inside a 200 stream
+        return ProviderError(f"{name}: stream error: {_detail(exc.body) or exc}", retryable=False)
+    return ProviderError(f"{name}: unexpected error: {type(exc).__name__}: {exc}")
+
+
+def _status_error(exc: Any, ctx: ErrorContext) -> ProviderError:
+    name, status = ctx.name, int(exc.status_code)
+    detail = _detail(exc.body)
+    suffix = f": {detail}" if detail else ""
+    if status == 200:  # Anthropic `error` event after the stream began
+        kind = _error_type(exc.body)
+        return ProviderError(
+            f"{name}: stream error{suffix}", retryable=kind in RETRYABLE_STREAM_ERRORS
+        )
+    if status == 401:
+        check = ctx.key_env or "the provider's API key"
+        return ProviderError(f"{name}: authentication failed (401): check {check}")
+    if status == 403:
+        return ProviderError(f"{name}: permission denied (403){suffix}")
+    if status == 404:
+        return ProviderError(f"{name}: model '{ctx.model}' not found (404){suffix}")
+    if status == 429:
+        retry_after = parse_retry_after(exc.response.headers)
+        return ProviderError(
+            f"{name}: rate limited (429){suffix}", retryable=True, retry_after=retry_after
+        )
+    if status >= 500:
+        label = "overloaded" if status == 529 else "server error"
+        retry_after = parse_retry_after(exc.response.headers)
+        return ProviderError(
+            f"{name}: {label} ({status}){suffix}", retryable=True, retry_after=retry_after
+        )
+    return ProviderError(f"{name}: request rejected ({status}){suffix}")
+
+
+def parse_retry_after(headers: Any) -> float | None:
+    """Seconds from `retry-after-ms`, or `retry-after` as seconds or an HTTP date."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _error_object(body: object) -> object:
+    return body.get("error", body) if isinstance(body, dict) else body
+
+
+def _error_type(body: object) -> str | None:
+    error = _error_object(body)
+    kind = error.get("type") if isinstance(error, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _detail(body: object) -> str:
+    """The server's own explanation, e.g. `overloaded_error: Overloaded`, cut to one short line."""
+    error = _error_object(body)
+    if isinstance(error, dict):
+        message = error.get("message")
+        kind = error.get("type")
+        text = f"{kind}: {message}" if kind and message else str(message or kind or "")
+    else:
+        text = str(error or "")
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 1] + "…"
+
+
+def _chain(exc: BaseException) -> Iterable[BaseException]:
+    """The exception and its causes, outermost first (SDK errors wrap the transport's)."""
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _root_message(exc: BaseException) -> str:
+    *_, root = _chain(exc)
+    return str(root) or type(root).__name__
