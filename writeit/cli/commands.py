@@ -71,11 +71,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise WriteItError(f"--pick {args.pick}: use a number from 1, first or longest")
     engine = open_engine(args)
     try:
-        if engine.offline_only:
-            note("no API key set: running on the built-in offline models")
         run = engine.start_run(
             args.pipeline, parse_inputs(args.input), style=args.style, models=args.model
         )
+        if engine.offline_only:
+            note("no API key set: running on the built-in offline models")
         note(f"run {run.run_id} ({run.pipeline})")
         engine.on_event.append(_progress)
         run = asyncio.run(_run_all(engine, run, args.pick))

@@ -58,7 +58,11 @@ class Store:
             raise StoreError(f"cannot open the store at {path}: {exc}") from None
         self._last_sync = time.monotonic()
         if not readonly:
-            self._write(lambda txn: migrate(txn))
+            try:
+                self._write(lambda txn: migrate(txn))
+            except WriteItError:
+                self.env.close()
+                raise
 
     # -- writing -------------------------------------------------------------------------
 

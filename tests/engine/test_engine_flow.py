@@ -1,0 +1,177 @@
+"""The engine end to end on the offline models: runs, picks, edits, feedback, branches."""
+
+from __future__ import annotations
+
+import pytest
+
+from writeit.domain.errors import IllegalTransition, NotFound, WriteItError
+from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
+from writeit.engine.engine import Engine
+
+
+async def finish(engine: Engine, run_id: str, pick: int = 0) -> str:
+    run = engine.load(run_id)
+    while run.status is not RunStatus.COMPLETED:
+        await engine.run_step(run_id)
+        run_id = engine.pick(run_id, pick)
+        run = engine.load(run_id)
+    return run_id
+
+
+async def test_full_run_has_two_offline_responses_per_step(engine: Engine) -> None:
+    run = engine.start_run("tech-article", {"topic": "LMDB in Python"})
+    assert run.status is RunStatus.INITIALIZING
+    run_id = await finish(engine, run.run_id)
+    run = engine.load(run_id)
+    assert run.status is RunStatus.COMPLETED
+    for step in run.ordered_steps():
+        assert step.status is StepStatus.COMPLETED
+        assert [r.model_ref for r in step.ordered_responses()] == [
+            "offline:writer",
+            "offline:editor",
+        ]
+        assert all(
+            r.status is ResponseStatus.COMPLETED and r.content for r in step.ordered_responses()
+        )
+        assert step.selected == 0
+    assert "LMDB in Python" in (run.article or "")
+    assert engine.store.replay(run_id).model_dump() == run.model_dump()
+
+
+async def test_prompts_chain_the_picked_text_and_the_style(engine: Engine) -> None:
+    run = engine.start_run("tech-article", {"topic": "Rust"}, style="friendly-teacher")
+    await engine.run_step(run.run_id)
+    engine.pick(run.run_id, 1)
+    picked = engine.load(run.run_id).steps["angles"].content
+    await engine.run_step(run.run_id)
+    outline = engine.load(run.run_id).steps["outline"]
+    assert picked and picked in (outline.prompt or "")
+    assert "Friendly teacher" in (outline.prompt or "")
+    assert all(r.prompt_used == outline.prompt for r in outline.ordered_responses())
+
+
+async def test_edit_sends_edited_text_forward(engine: Engine) -> None:
+    run = engine.start_run("blog-post", {"topic": "tea"})
+    await engine.run_step(run.run_id)
+    engine.edit(run.run_id, "1. **My own headline**")
+    state = engine.load(run.run_id)
+    assert state.steps["ideas"].selected is None
+    assert state.steps["ideas"].content == "1. **My own headline**"
+    await engine.run_step(run.run_id)
+    assert "My own headline" in (engine.load(run.run_id).steps["draft"].prompt or "")
+
+
+async def test_feedback_then_regenerate_adds_an_attempt(engine: Engine) -> None:
+    run = engine.start_run("blog-post", {"topic": "tea"})
+    first = await engine.run_step(run.run_id)
+    old_ids = first.steps["ideas"].response_ids
+    again = await engine.regenerate(run.run_id, feedback="shorter please")
+    step = again.steps["ideas"]
+    assert again.run_id == run.run_id
+    assert step.attempt == 2 and step.feedback == "shorter please"
+    assert step.earlier_response_ids == old_ids and set(step.response_ids).isdisjoint(old_ids)
+    assert "shorter please" in (step.prompt or "")
+
+
+async def test_branch_copies_earlier_steps_and_leaves_parent_untouched(engine: Engine) -> None:
+    run = engine.start_run("tech-article", {"topic": "queues"})
+    run_id = await finish(engine, run.run_id)
+    before = engine.load(run_id).model_dump()
+    child = engine.branch(run_id, "draft")
+    state = engine.load(child)
+    assert state.parent_run_id == run_id and state.branch_point == "draft"
+    assert state.current_step == "draft"
+    assert [state.steps[s].status for s in state.step_order] == [
+        StepStatus.COMPLETED,
+        StepStatus.COMPLETED,
+        StepStatus.PENDING,
+        StepStatus.PENDING,
+    ]
+    assert state.steps["outline"].content == before["steps"]["outline"]["content"]
+    assert engine.load(run_id).model_dump() == before
+    assert engine.store.children(run_id) == [child]
+    root, tree = engine.family(child)
+    assert root == run_id and tree == {run_id: [child], child: []}
+    with pytest.raises(NotFound, match="no step 'nope'"):
+        engine.branch(run_id, "nope")
+
+
+async def test_picking_differently_in_the_past_branches_automatically(engine: Engine) -> None:
+    run = engine.start_run("tech-article", {"topic": "queues"})
+    await engine.run_step(run.run_id)
+    engine.pick(run.run_id, 0)
+    await engine.run_step(run.run_id)  # outline started: angles is now the past
+    before = engine.load(run.run_id).model_dump()
+    target = engine.pick(run.run_id, 1, step="angles")
+    assert target != run.run_id
+    branch = engine.load(target)
+    assert branch.parent_run_id == run.run_id and branch.branch_point == "angles"
+    assert branch.steps["angles"].selected == 1
+    assert branch.steps["outline"].status is StepStatus.PENDING
+    assert engine.load(run.run_id).model_dump() == before
+
+
+async def test_regenerating_a_completed_run_branches(engine: Engine) -> None:
+    run_id = await finish(engine, engine.start_run("blog-post", {"topic": "tea"}).run_id)
+    again = await engine.regenerate(run_id, step="polish", feedback="more jokes")
+    assert again.run_id != run_id and again.parent_run_id == run_id
+    assert again.steps["polish"].feedback == "more jokes"
+    assert engine.load(run_id).status is RunStatus.COMPLETED
+
+
+async def test_illegal_actions_raise_and_write_nothing(engine: Engine) -> None:
+    run = engine.start_run("blog-post", {"topic": "tea"})
+    seq = engine.load(run.run_id).last_seq
+    with pytest.raises(IllegalTransition, match="no responses to pick"):
+        engine.pick(run.run_id, 0)
+    with pytest.raises(IllegalTransition):
+        engine.edit(run.run_id, "text")
+    await engine.run_step(run.run_id)
+    seq = engine.load(run.run_id).last_seq
+    with pytest.raises(WriteItError, match="there is no response 9"):
+        engine.pick(run.run_id, 8)
+    with pytest.raises(WriteItError, match="empty"):
+        engine.edit(run.run_id, "   ")
+    assert engine.load(run.run_id).last_seq == seq
+
+
+def test_start_run_validates_before_writing(engine: Engine) -> None:
+    with pytest.raises(WriteItError, match="input 'topic' is required"):
+        engine.start_run("tech-article", {})
+    with pytest.raises(WriteItError, match="no input 'colour'"):
+        engine.start_run("tech-article", {"topic": "x", "colour": "red"})
+    with pytest.raises(WriteItError, match="must be one of: developers"):
+        engine.start_run("tech-article", {"topic": "x", "audience": "cats"})
+    with pytest.raises(NotFound, match="unknown pipeline 'nope'"):
+        engine.start_run("nope", {"topic": "x"})
+    with pytest.raises(NotFound, match="unknown style 'nope'"):
+        engine.start_run("tech-article", {"topic": "x"}, style="nope")
+    with pytest.raises(NotFound, match="unknown provider 'nope'"):
+        engine.start_run("tech-article", {"topic": "x"}, models=["nope:model"])
+    with pytest.raises(WriteItError, match="unknown step 'outlines'"):
+        engine.start_run("tech-article", {"topic": "x"}, models=["outlines=offline:writer"])
+    assert engine.store.recent_run_ids() == []
+
+
+async def test_model_override_for_one_step(engine: Engine) -> None:
+    run = engine.start_run("blog-post", {"topic": "tea"}, models=["draft=offline:editor"])
+    assert engine.models_for(run, "ideas") == ["offline:writer", "offline:editor"]
+    assert engine.models_for(run, "draft") == ["offline:editor"]
+
+
+async def test_cancel_keeps_partial_text(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    monkeypatch.setenv("WRITEIT_OFFLINE_TPS", "40")
+    slow = Engine(engine.workspace.home, store=engine.store)
+    run = slow.start_run("blog-post", {"topic": "tea"})
+    got_text = asyncio.Event()
+    slow.on_delta.append(lambda *_: got_text.set())
+    task = asyncio.create_task(slow.run_step(run.run_id))
+    await asyncio.wait_for(got_text.wait(), 5)
+    assert slow.is_streaming(run.run_id)
+    assert slow.cancel(run.run_id) == 2
+    state = await asyncio.wait_for(task, 5)
+    responses = state.steps["ideas"].ordered_responses()
+    assert {r.status for r in responses} == {ResponseStatus.CANCELLED}
+    assert any(r.content for r in responses)
