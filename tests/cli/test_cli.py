@@ -138,8 +138,9 @@ def test_catalog_commands(capsys: pytest.CaptureFixture[str]) -> None:
         p["name"] for p in json.loads(out)["items"]
     }
     code, out, _ = run_cli(capsys, "styles")
-    assert "tech-journalist" in out
+    assert code == 0 and "tech-journalist" in out
     code, out, _ = run_cli(capsys, "models", "--json")
+    assert code == 0
     data = json.loads(out)
     assert data["default_models"] == ["offline:writer", "offline:editor"]
     assert any(p["provider"] == "offline" for p in data["providers"])

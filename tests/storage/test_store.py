@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,6 @@ from writeit.domain.events import (
 )
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 from writeit.engine.engine import Engine
-from writeit.storage import keys
 from writeit.storage.store import Store, utcnow
 
 

@@ -7,7 +7,8 @@ the run 10,000 times); callers that need the previous state keep a copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from writeit.domain.errors import IllegalTransition, WriteItError
 from writeit.domain.events import (
@@ -246,7 +247,7 @@ def _advance(state: PipelineRun, step: str) -> None:
         state.current_step = nxt
 
 
-_HANDLERS = {
+_HANDLERS: dict[type, Callable[[PipelineRun, Any], None]] = {
     RunStatusChanged: _on_status,
     RunArchived: _on_archived,
     StepStarted: _on_step_started,

@@ -6,10 +6,10 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import lmdb
 
@@ -26,6 +26,7 @@ SYNC_INTERVAL_S = 1.0
 MIN_PREFIX = 6
 
 E = TypeVar("E", bound=Event)
+T = TypeVar("T")
 
 
 class StoreError(WriteItError):
@@ -77,7 +78,7 @@ class Store:
             seq = self._next_seq(txn, event.run_id)
             if isinstance(event, RunCreated) and (seq != 0 or txn.get(keys.run(event.run_id))):
                 raise IllegalTransition(f"run {event.run_id} already exists")
-            stamped = event.model_copy(update={"seq": seq})
+            stamped = cast(E, event.model_copy(update={"seq": seq}))
             writes = derive(txn, stamped)
             txn.put(keys.event(event.run_id, seq), stamped.model_dump_json().encode())
             for key, value in writes.items():
@@ -103,7 +104,7 @@ class Store:
         self.env.sync(True)
         self._last_sync = time.monotonic()
 
-    def _write(self, body: Any) -> Any:
+    def _write(self, body: Callable[[Any], T]) -> T:
         while True:
             try:
                 with self.env.begin(write=True) as txn:
@@ -131,7 +132,7 @@ class Store:
 
     # -- reading -------------------------------------------------------------------------
 
-    def _read(self, body: Any) -> Any:
+    def _read(self, body: Callable[[Any], T]) -> T:
         while True:
             try:
                 with self.env.begin() as txn:
@@ -155,7 +156,11 @@ class Store:
         return result
 
     def get_raw(self, key: bytes) -> bytes | None:
-        return self._read(lambda txn: txn.get(key))
+        def body(txn: Any) -> bytes | None:
+            raw = txn.get(key)
+            return bytes(raw) if raw is not None else None
+
+        return self._read(body)
 
     def events(self, run_id: str, upto: int | None = None) -> list[Event]:
         """A run's events in order (through seq `upto` when given), read with one cursor scan."""
@@ -249,7 +254,7 @@ class Store:
         start = keys.run_id_prefix(prefix)
 
         def body(txn: Any) -> list[str]:
-            found = []
+            found: list[str] = []
             cur = txn.cursor()
             if cur.set_range(start):
                 for key in cur.iternext(keys=True, values=False):
