@@ -175,3 +175,14 @@ async def test_cancel_keeps_partial_text(engine: Engine, monkeypatch: pytest.Mon
     responses = state.steps["ideas"].ordered_responses()
     assert {r.status for r in responses} == {ResponseStatus.CANCELLED}
     assert any(r.content for r in responses)
+
+
+def test_sessions_remember_the_last_run(engine: Engine) -> None:
+    assert engine.last_session_run() is None
+    first = engine.start_run("blog-post", {"topic": "tea"})
+    second = engine.start_run("blog-post", {"topic": "coffee"})
+    engine.remember("s1", first.run_id)
+    engine.remember("s2", second.run_id)
+    assert engine.last_session_run() == second.run_id
+    engine.remember("s1", first.run_id)
+    assert engine.last_session_run() == first.run_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import Callable, Mapping
@@ -389,6 +390,27 @@ class Engine:
     def archive(self, run_id: str) -> None:
         """Hide a run from the home screen; its log is kept."""
         self._append(RunArchived(run_id=run_id, at=utcnow()))
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def remember(self, session_id: str, run_id: str) -> None:
+        """Record the run a TUI session is on, so the next start can offer to resume it."""
+        value = json.dumps({"run_id": run_id, "last_activity": utcnow().isoformat()})
+        self.store.put_meta(keys.session(session_id), value.encode())
+
+    def last_session_run(self) -> str | None:
+        """The run the writer was on most recently, in any session, if it still exists."""
+        latest: tuple[str, str] | None = None
+        for key in self.store.keys_with_prefix(keys.SESSION_PREFIX):
+            raw = self.store.get_raw(key)
+            if raw is None:
+                continue
+            data = json.loads(raw)
+            if latest is None or data["last_activity"] > latest[0]:
+                latest = (data["last_activity"], data["run_id"])
+        if latest is None or self.store.get_raw(keys.run(latest[1])) is None:
+            return None
+        return latest[1]
 
     def family(self, run_id: str) -> tuple[str, dict[str, list[str]]]:
         """The root of the run's branch family and each run's children."""

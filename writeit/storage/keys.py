@@ -61,6 +61,9 @@ def session(session_id: str) -> bytes:
     return f"session:{session_id}".encode()
 
 
+SESSION_PREFIX = b"session:"
+
+
 def active(run_id: str, response_id: str) -> bytes:
     """A response that is streaming right now, with the pid of the process streaming it.
 
