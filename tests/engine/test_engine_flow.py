@@ -178,11 +178,11 @@ async def test_cancel_keeps_partial_text(engine: Engine, monkeypatch: pytest.Mon
 
 
 def test_sessions_remember_the_last_run(engine: Engine) -> None:
-    assert engine.last_session_run() is None
+    assert engine.sessions.last_run() is None
     first = engine.start_run("blog-post", {"topic": "tea"})
     second = engine.start_run("blog-post", {"topic": "coffee"})
-    engine.remember("s1", first.run_id)
-    engine.remember("s2", second.run_id)
-    assert engine.last_session_run() == second.run_id
-    engine.remember("s1", first.run_id)
-    assert engine.last_session_run() == first.run_id
+    engine.sessions.remember("s1", first.run_id)
+    engine.sessions.remember("s2", second.run_id)
+    assert engine.sessions.last_run() == second.run_id
+    engine.sessions.remember("s1", first.run_id)
+    assert engine.sessions.last_run() == first.run_id

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import uuid
 from collections.abc import Callable, Mapping
@@ -35,6 +34,7 @@ from writeit.engine.fanout import DeltaListener, FanOut, NoticeListener, StreamJ
 from writeit.engine.inputs import check_inputs
 from writeit.engine.models import parse_model_overrides, resolve_models
 from writeit.engine.prompts import step_prompt
+from writeit.engine.sessions import Sessions
 from writeit.engine.workspace import Workspace
 from writeit.providers.registry import ProviderRegistry
 from writeit.storage import keys
@@ -61,6 +61,7 @@ class Engine:
         self.config = config if config is not None else load_user_config(self.workspace.config_path)
         self.registry = ProviderRegistry(self.config, self.environ)
         self.store = store if store is not None else Store(self.workspace.store_path)
+        self.sessions = Sessions(self.store)
         self.secrets = secret_values(
             self.environ, [p.api_key_env for p in self.config.providers.values() if p.api_key_env]
         )
@@ -390,27 +391,6 @@ class Engine:
     def archive(self, run_id: str) -> None:
         """Hide a run from the home screen; its log is kept."""
         self._append(RunArchived(run_id=run_id, at=utcnow()))
-
-    # -- sessions ----------------------------------------------------------------------------
-
-    def remember(self, session_id: str, run_id: str) -> None:
-        """Record the run a TUI session is on, so the next start can offer to resume it."""
-        value = json.dumps({"run_id": run_id, "last_activity": utcnow().isoformat()})
-        self.store.put_meta(keys.session(session_id), value.encode())
-
-    def last_session_run(self) -> str | None:
-        """The run the writer was on most recently, in any session, if it still exists."""
-        latest: tuple[str, str] | None = None
-        for key in self.store.keys_with_prefix(keys.SESSION_PREFIX):
-            raw = self.store.get_raw(key)
-            if raw is None:
-                continue
-            data = json.loads(raw)
-            if latest is None or data["last_activity"] > latest[0]:
-                latest = (data["last_activity"], data["run_id"])
-        if latest is None or self.store.get_raw(keys.run(latest[1])) is None:
-            return None
-        return latest[1]
 
     def family(self, run_id: str) -> tuple[str, dict[str, list[str]]]:
         """The root of the run's branch family and each run's children."""
