@@ -69,6 +69,7 @@ class Engine:
         self.on_delta: list[DeltaListener] = []
         self.on_notice: list[NoticeListener] = []
         self._tasks: dict[str, set[asyncio.Task[None]]] = {}
+        self._slots = asyncio.Semaphore(self.config.max_concurrent_pipelines)
 
     @classmethod
     def open(cls, home: Path, **kwargs: object) -> Engine:
@@ -195,7 +196,14 @@ class Engine:
     # -- streaming ---------------------------------------------------------------------------
 
     async def run_step(self, run_id: str, step: str | None = None) -> PipelineRun:
-        """Fan the step's prompt out to its models and stream every response to the end."""
+        """Fan the step's prompt out to its models and stream every response to the end.
+
+        At most `max_concurrent_pipelines` steps stream at once; others wait their turn.
+        """
+        async with self._slots:
+            return await self._run_step(run_id, step)
+
+    async def _run_step(self, run_id: str, step: str | None) -> PipelineRun:
         run = self.load(run_id)
         step = step or run.current_step
         if step is None or step not in run.steps:
