@@ -1,0 +1,75 @@
+"""Helpers every benchmark section shares: timing statistics, progress, machine description.
+
+Sections print JSON on stdout only; progress and diagnostics go to stderr so `run.py --json`
+stays machine-readable.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from importlib import metadata
+from typing import Any
+
+MODES = ("tiny", "quick", "full")
+
+
+def log(message: str) -> None:
+    """Progress for humans, on stderr (stdout is reserved for the one JSON object)."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100); robust for the small samples benchmarks take."""
+    if not values:
+        raise ValueError("percentile of no values")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return float(ordered[rank - 1])
+
+
+def rnd(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on: they only mean something beside this."""
+    packages = {}
+    for name in ("textual", "rich", "lmdb", "pydantic", "pydantic_core", "openai", "anthropic"):
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = None
+    try:
+        packages["writeit"] = metadata.version("writeit")
+    except metadata.PackageNotFoundError:
+        packages["writeit"] = None
+    return {
+        "cores": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "packages": packages,
+    }
+
+
+class CpuWall:
+    """Wall and process CPU time of a block (CPU counts every thread of this process)."""
+
+    def __enter__(self) -> CpuWall:
+        self.wall0 = time.perf_counter()
+        self.cpu0 = time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0

@@ -1,0 +1,130 @@
+"""A realistic event log, taken from a real offline run and re-chunked to real streaming pace.
+
+The offline models at full speed finish a response before the 250 ms flush timer fires, so a
+captured log has one text event per response. A real stream at ~60 tokens/s per model flushes
+about every 15 tokens, so each response's text is re-cut into flushes of that size, interleaved
+across the step's concurrent responses as they would arrive. Everything else (run_created with
+its inputs, step_started with the full rendered prompt, response_finished with usage, picks) is
+exactly what the engine wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+from writeit.domain.events import (
+    EVENT_ADAPTER,
+    Event,
+    ResponseFinished,
+    ResponseTextAppended,
+    RunCreated,
+    StepStarted,
+)
+from writeit.providers.offline_text import tokens
+
+TOKENS_PER_FLUSH = 15  # 60 tok/s per stream x 250 ms flush interval
+MODELS = "offline:writer,offline:editor,offline:writer,offline:editor"
+
+
+async def _capture(home: Path) -> list[Event]:
+    from writeit.domain.status import RunStatus
+    from writeit.engine.engine import Engine
+
+    engine = Engine.open(home, environ={})
+    captured: list[Event] = []
+    engine.on_event.append(captured.append)
+    try:
+        run = engine.start_run("tech-article", {"topic": "LMDB in Python"}, models=[MODELS])
+        run_id = run.run_id
+        while engine.load(run_id).status is not RunStatus.COMPLETED:
+            await engine.run_step(run_id)
+            run_id = engine.pick(run_id, 0)
+    finally:
+        engine.close()
+    return captured
+
+
+def captured_run() -> list[Event]:
+    """Every event of one complete 4-step, 4-model tech-article run, as the engine wrote it."""
+    old = os.environ.get("WRITEIT_OFFLINE_TPS")
+    os.environ["WRITEIT_OFFLINE_TPS"] = "0"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            return asyncio.run(_capture(Path(tmp) / "home"))
+    finally:
+        if old is None:
+            os.environ.pop("WRITEIT_OFFLINE_TPS", None)
+        else:
+            os.environ["WRITEIT_OFFLINE_TPS"] = old
+
+
+def rechunk(
+    events: list[Event], tokens_per_flush: int = TOKENS_PER_FLUSH, *, repeat: int = 1
+) -> list[Event]:
+    """The same run with each response's text flushed every `tokens_per_flush` tokens.
+
+    `repeat` makes every response that many times longer (for logs of a given size).
+    """
+    text: dict[str, str] = defaultdict(str)
+    for e in events:
+        if isinstance(e, ResponseTextAppended | ResponseFinished):
+            text[e.response_id] += e.text
+    text = defaultdict(str, {k: v * repeat for k, v in text.items()})
+    out: list[Event] = []
+    for e in events:
+        if isinstance(e, ResponseTextAppended):
+            continue
+        if isinstance(e, StepStarted):
+            out.append(e)
+            chunks = {
+                r.response_id: _chunks(text[r.response_id], tokens_per_flush) for r in e.responses
+            }
+            longest = max((len(c) for c in chunks.values()), default=0)
+            for i in range(longest):
+                for rid, parts in chunks.items():
+                    if i < len(parts):
+                        out.append(
+                            ResponseTextAppended(
+                                run_id=e.run_id,
+                                at=e.at,
+                                step=e.step,
+                                response_id=rid,
+                                text=parts[i],
+                                first_token_s=0.4 if i == 0 else None,
+                            )
+                        )
+            continue
+        if isinstance(e, ResponseFinished):
+            e = e.model_copy(update={"text": ""})
+        out.append(e)
+    return out
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    parts = tokens(text)
+    return ["".join(parts[i : i + size]) for i in range(0, len(parts), size)]
+
+
+def with_fresh_ids(events: list[Event]) -> list[Event]:
+    """The same events under new run and response ids (so one store can hold many copies)."""
+    ids = {events[0].run_id}
+    for e in events:
+        if isinstance(e, StepStarted):
+            ids.update(r.response_id for r in e.responses)
+    raws = [EVENT_ADAPTER.dump_json(e).decode() for e in events]
+    for old in ids:
+        new = str(uuid.uuid4())
+        raws = [r.replace(old, new) for r in raws]
+    return [EVENT_ADAPTER.validate_json(r) for r in raws]
+
+
+def realistic_run() -> list[Event]:
+    """One run's log at real streaming pace (about 1,500 events for 4 steps x 4 models)."""
+    events = rechunk(captured_run())
+    assert isinstance(events[0], RunCreated)
+    return events
