@@ -122,7 +122,7 @@ def compose(prompt: str, model: str, step: str, inputs: dict[str, str], seed: in
         return _outline(voice, rng, fill, _chosen_angle(prompt) or fill["T"])
     if intent == "polish":
         return _polish(voice, rng, fill, prompt)
-    return _draft(voice, rng, fill, HEADING.findall(prompt))
+    return _draft(voice, rng, fill, prompt)
 
 
 def _first_line(prompt: str) -> str:
@@ -161,25 +161,63 @@ def _outline(voice: Voice, rng: random.Random, fill: dict[str, str], angle: str)
     return "\n".join(out)
 
 
-def _paragraph(voice: Voice, rng: random.Random, fill: dict[str, str], heading: str) -> str:
-    sentences = [
-        f"{heading} is where {fill['t']} gets practical for {fill['a']}.",
-        rng.choice(voice.connectors),
-        f"Teams that treat {fill['t']} as a design decision, not an afterthought, "
-        "spend less time firefighting later.",
-        f"A useful test: could a new colleague explain how {fill['t']} works here in two minutes?",
-    ]
-    rng.shuffle(sentences[1:])
-    return " ".join(sentences)
+SENTENCES = (
+    "Consider a team that adopts {t} on a Friday: by Monday, the gaps in its assumptions are obvious.",
+    "The first question to ask is not how, but what {t} replaces.",
+    "Measure before and after; {t} earns its place only when the numbers move.",
+    "Most of the cost of {t} is not in the code but in the conversations around it.",
+    "Documentation helps, but a small working example helps more.",
+    "It is tempting to adopt every feature at once; start with the one that removes the most pain.",
+    "When something breaks, the logs should say which part of {t} was involved, and why.",
+    "The trade-off is real: more flexibility now means more decisions later.",
+    "{T} rewards teams that write their decisions down and revisit them.",
+    "If you cannot explain the failure mode, you are not ready to ship it.",
+    "Small, reversible steps beat a grand migration plan almost every time.",
+    "Ask what happens at ten times today's load, and at a tenth of today's budget.",
+    "The people who will maintain {t} in a year rarely chose it; write for them.",
+    "Automate the boring checks so that reviews can focus on the interesting ones.",
+    "A checklist of five questions catches most of the surprises {a} meet here.",
+    "Benchmarks on your own data are worth more than any vendor's chart.",
+)
+LEADS = (
+    "Start with {p}.",
+    "Next comes {p}.",
+    "Then there is {p}.",
+    "Look closely at {p}.",
+    "Finally, {p}.",
+)
 
 
-def _draft(voice: Voice, rng: random.Random, fill: dict[str, str], headings: list[str]) -> str:
-    body = [h for h in headings if h.lower() not in ("introduction", "conclusion")][:5]
+def outline_sections(prompt: str) -> list[tuple[str, str]]:
+    """(heading, first bullet) of each level-2/3 section of an outline quoted in the prompt."""
+    sections: list[tuple[str, str]] = []
+    for block in re.split(r"^(?=#{2,3}\s)", prompt, flags=re.MULTILINE):
+        m = HEADING.match(block)
+        if m:
+            bullet = re.search(r"^\s*[-*]\s+(.+)$", block, re.MULTILINE)
+            sections.append((m.group(1), bullet.group(1).strip().rstrip(".") if bullet else ""))
+    return sections
+
+
+def _draft(voice: Voice, rng: random.Random, fill: dict[str, str], prompt: str) -> str:
+    skip = ("introduction", "conclusion")
+    body = [s for s in outline_sections(prompt) if s[0].lower() not in skip][:5]
     if not body:
-        body = ["The problem", "How it works", "In practice"]
-    out = [f"# {fill['T']}", "", rng.choice(voice.openers).format(**fill), ""]
-    for h in body:
-        out += [f"## {h}", "", _paragraph(voice, rng, fill, h), ""]
+        body = [("The problem", ""), ("How it works", ""), ("In practice", "")]
+    pool = rng.sample(SENTENCES, len(SENTENCES))
+    title = re.search(r"^#\s+(.+)$", prompt, re.MULTILINE)
+    out = [
+        f"# {title.group(1).strip() if title else fill['T']}",
+        "",
+        rng.choice(voice.openers).format(**fill),
+        "",
+    ]
+    for i, (heading, point) in enumerate(body):
+        lead = LEADS[min(i, len(LEADS) - 2)] if i < len(body) - 1 else LEADS[-1]
+        phrase = point[:1].lower() + point[1:] if point else heading.lower()
+        said = [pool.pop().format(**fill) for _ in range(2 if voice is EDITOR else 3)]
+        paragraph = " ".join([lead.format(p=phrase), rng.choice(voice.connectors), *said])
+        out += [f"## {heading}", "", paragraph, ""]
     out += ["## Conclusion", "", rng.choice(voice.closers), ""]
     return "\n".join(out)
 
@@ -189,7 +227,7 @@ def _polish(voice: Voice, rng: random.Random, fill: dict[str, str], prompt: str)
     start = prompt.find("# ")
     source = prompt[start:] if start >= 0 else ""
     if not source.strip():
-        return _draft(voice, rng, fill, [])
+        return _draft(voice, rng, fill, "")
     kept = []
     for line in source.splitlines():
         if line.startswith("#") or not line.strip():
