@@ -68,8 +68,9 @@ class RecordedRequest:
     body: dict[str, Any]
     scenario: Scenario
     started: float = field(default_factory=time.monotonic)
-    finished: bool = False
-    client_closed: bool = False
+    ended: float | None = None  # when the server stopped answering, for whatever reason
+    finished: bool = False  # the whole scripted answer was sent
+    client_closed: bool = False  # the client hung up before the end
 
     @property
     def model(self) -> str:
@@ -201,7 +202,7 @@ class FakeLLMServer:
         if scenario.status != 200:
             extra = {"retry-after": scenario.retry_after} if scenario.retry_after else {}
             await self._send_json(writer, scenario.status, _error_body(record.api, scenario), extra)
-            record.finished = True
+            record.finished, record.ended = True, time.monotonic()
             return
         writer.write(
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
@@ -231,6 +232,7 @@ class FakeLLMServer:
             record.client_closed = True
         finally:
             watcher.cancel()
+            record.ended = time.monotonic()
 
     async def _send_json(
         self,

@@ -71,8 +71,8 @@ async def stream_with_retries(
 ) -> AsyncIterator[StreamItem]:
     """Run `attempt` until it succeeds, retrying transient failures that happen before text.
 
-    Yields `Retrying(attempt=n)` before sleeping, where n is the attempt about to start (2 = the
-    first retry), so the number of attempts a response took is the last such n, or 1. The
+    Yields `Retrying(attempt=n)` before sleeping, where n is the attempt that just failed
+    (1 = the first try), so a response that took k attempts saw Retrying 1..k-1. The
     concurrency slot is held only while an attempt streams, not during the backoff sleep.
     """
     for number in range(1, policy.max_attempts + 1):
@@ -96,7 +96,7 @@ async def stream_with_retries(
             wait = policy.delay(number, error)
             if wait is None:
                 raise _final(error, number) from None
-        yield Retrying(attempt=number + 1, delay_s=wait, reason=_reason(name, error))
+        yield Retrying(attempt=number, delay_s=wait, reason=_reason(name, error))
         await policy.sleep(wait)
 
 
