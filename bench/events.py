@@ -28,10 +28,14 @@ from writeit.domain.events import (
 from writeit.providers.offline_text import tokens
 
 TOKENS_PER_FLUSH = 15  # 60 tok/s per stream x 250 ms flush interval
+# The offline writer's responses are short (80-300 words); a real model at the shipped
+# max_tokens=1500 writes several times more. Scaling them by 4 gives 300-1,200 tokens a response
+# (a draft of ~1,000), so snapshot rewrites cost what they cost in a real run.
+LENGTH_SCALE = 4
 MODELS = "offline:writer,offline:editor,offline:writer,offline:editor"
 
 
-async def _capture(home: Path) -> list[Event]:
+async def _capture(home: Path, regenerations: int) -> list[Event]:
     from writeit.domain.status import RunStatus
     from writeit.engine.engine import Engine
 
@@ -43,19 +47,24 @@ async def _capture(home: Path) -> list[Event]:
         run_id = run.run_id
         while engine.load(run_id).status is not RunStatus.COMPLETED:
             await engine.run_step(run_id)
+            for _ in range(regenerations):
+                await engine.regenerate(run_id)
             run_id = engine.pick(run_id, 0)
     finally:
         engine.close()
     return captured
 
 
-def captured_run() -> list[Event]:
-    """Every event of one complete 4-step, 4-model tech-article run, as the engine wrote it."""
+def captured_run(regenerations: int = 0) -> list[Event]:
+    """Every event of one complete 4-step, 4-model tech-article run, as the engine wrote it.
+
+    `regenerations`: how many times each step is regenerated before its pick.
+    """
     old = os.environ.get("WRITEIT_OFFLINE_TPS")
     os.environ["WRITEIT_OFFLINE_TPS"] = "0"
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            return asyncio.run(_capture(Path(tmp) / "home"))
+            return asyncio.run(_capture(Path(tmp) / "home", regenerations))
     finally:
         if old is None:
             os.environ.pop("WRITEIT_OFFLINE_TPS", None)
@@ -64,7 +73,7 @@ def captured_run() -> list[Event]:
 
 
 def rechunk(
-    events: list[Event], tokens_per_flush: int = TOKENS_PER_FLUSH, *, repeat: int = 1
+    events: list[Event], tokens_per_flush: int = TOKENS_PER_FLUSH, *, repeat: int = LENGTH_SCALE
 ) -> list[Event]:
     """The same run with each response's text flushed every `tokens_per_flush` tokens.
 
@@ -124,7 +133,7 @@ def with_fresh_ids(events: list[Event]) -> list[Event]:
 
 
 def realistic_run() -> list[Event]:
-    """One run's log at real streaming pace (about 1,500 events for 4 steps x 4 models)."""
+    """One run's log at real streaming pace (about 800 events for 4 steps x 4 models)."""
     events = rechunk(captured_run())
     assert isinstance(events[0], RunCreated)
     return events

@@ -140,18 +140,17 @@ def bench_append(mode: str) -> dict[str, Any]:
 
 
 def build_long_run(path: Path, n_events: int) -> str:
-    """A run with exactly `n_events` events: a real run whose responses are longer.
+    """A run with exactly `n_events` events, as a writer who regenerates a lot would make.
 
-    Real run shapes (4 steps x 4 models, prompts, usage, picks); each response's text is
-    repeated until the log, flushed every 15 tokens as at real pace, reaches `n_events`;
-    surplus text events at the end of streams are dropped.
+    A real engine run (4 steps x 4 models) where every step is regenerated until the log,
+    at real streaming pace (bench/events.py), holds at least `n_events`; surplus text flushes
+    are dropped evenly so responses keep realistic lengths.
     """
     from bench.events import captured_run, rechunk
 
-    events = captured_run()
-    repeat = 1
-    while len(trial := rechunk(events, repeat=repeat)) < n_events:
-        repeat += 1
+    regenerations = 0
+    while len(trial := rechunk(captured_run(regenerations))) < n_events:
+        regenerations = max(regenerations + 1, round(regenerations * n_events / len(trial)))
     trial = _trim_to(trial, n_events)
     store = Store(path)
     for e in trial:
@@ -161,16 +160,18 @@ def build_long_run(path: Path, n_events: int) -> str:
 
 
 def _trim_to(events: list[Event], n: int) -> list[Event]:
-    """Drop surplus text events (never structural ones) so the log has exactly `n` events."""
+    """Drop surplus text flushes evenly (never structural events) to leave exactly `n` events."""
+    droppable = [
+        i
+        for i, e in enumerate(events)
+        if isinstance(e, ResponseTextAppended) and e.first_token_s is None
+    ]
     surplus = len(events) - n
-    out: list[Event] = []
-    for e in reversed(events):
-        if surplus > 0 and isinstance(e, ResponseTextAppended) and e.first_token_s is None:
-            surplus -= 1
-            continue
-        out.append(e)
-    out.reverse()
-    return out
+    if surplus <= 0:
+        return events
+    step = len(droppable) / surplus
+    drop = {droppable[int(k * step)] for k in range(surplus)}
+    return [e for i, e in enumerate(events) if i not in drop]
 
 
 def build_many_runs(path: Path, n_runs: int) -> None:
