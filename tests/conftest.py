@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fake_llm_server import fake_llm  # noqa: F401  (the stand-in OpenAI/Anthropic server, for every suite)
 
 from writeit.engine.engine import Engine
 

@@ -95,6 +95,13 @@ def _progress(event: object) -> None:
 
 
 async def _run_all(engine: Engine, run: PipelineRun, how: str) -> PipelineRun:
+    try:
+        return await _run_steps(engine, run, how)
+    finally:
+        await engine.aclose()
+
+
+async def _run_steps(engine: Engine, run: PipelineRun, how: str) -> PipelineRun:
     while run.status.value != "completed":
         step = run.current_step
         assert step is not None

@@ -81,6 +81,10 @@ class Engine:
     def close(self) -> None:
         self.store.close()
 
+    async def aclose(self) -> None:
+        """Close provider HTTP pools; call from the event loop that streamed, before it ends."""
+        await self.registry.aclose()
+
     # -- events ------------------------------------------------------------------------------
 
     def _append(self, event: E, blobs: Mapping[bytes, bytes] | None = None) -> E:
