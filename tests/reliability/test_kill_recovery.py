@@ -274,7 +274,7 @@ def test_kill_9_while_writing_flat_out_keeps_store_consistent(tmp_path: Path) ->
         )
         target = total_events + rng.randint(20, 400)
 
-        def enough(target: int = target) -> bool:
+        def enough(target: int = target, proc: subprocess.Popen[bytes] = proc) -> bool:
             assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
             if not (store_path(home) / "data.mdb").exists():
                 return False
