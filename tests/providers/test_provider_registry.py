@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 
 import pytest
 from conftest import MakeRegistry
 from fake_llm_server import FakeLLMServer, Scenario
-from provider_testkit import model_request, run_stream
+from provider_testkit import Outcome, model_request, run_stream
 
 from writeit.domain.config import ProviderConfig, UserConfig
 from writeit.domain.errors import NotFound
@@ -126,3 +127,19 @@ async def test_a_planted_key_never_appears_in_errors(
     assert outcome.error.__cause__ is None  # no SDK exception (with its request) rides along
     assert PLANTED not in repr(registry.provider(api))
     assert "\n" not in str(outcome.error)
+
+
+def test_one_registry_serves_successive_event_loops(fake_llm: FakeLLMServer, api: str) -> None:
+    base = fake_llm.openai_base_url if api == "openai" else fake_llm.anthropic_base_url
+    env = {f"{api.upper()}_API_KEY": "k-1234", f"{api.upper()}_BASE_URL": base}
+    limited = ProviderConfig(kind=api, max_concurrency=1)  # type: ignore[arg-type]
+    registry = ProviderRegistry(UserConfig(providers={api: limited}), environ=env)
+
+    async def two_at_once() -> list[Outcome]:  # contention binds the semaphore to this loop
+        return list(await asyncio.gather(*(run_stream(registry, model_request(api)) for _ in "ab")))
+
+    first = asyncio.run(two_at_once())
+    second = asyncio.run(two_at_once())  # e.g. a CLI that runs each step in its own loop
+    asyncio.run(registry.aclose())
+
+    assert all(o.error is None and o.text for o in first + second)

@@ -15,6 +15,7 @@ import sys
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, ClassVar
@@ -50,6 +51,7 @@ class SdkProvider(ABC):
         self.endpoint = endpoint
         self.timeouts = timeouts
         self.policy = policy
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._limiter = asyncio.Semaphore(endpoint.max_concurrency)
         self._client_lock = asyncio.Lock()
         self._client: Any = None
@@ -57,8 +59,9 @@ class SdkProvider(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, base_url={self.endpoint.base_url!r})"
 
-    def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
         """Stream with retries, the concurrency limit and the total time limit applied."""
+        self._bind_to_running_loop()
         ctx = ErrorContext(
             name=self.name,
             model=request.model,
@@ -74,7 +77,7 @@ class SdkProvider(ABC):
             async for item in self._attempt(client, request):
                 yield item
 
-        return stream_with_retries(
+        items = stream_with_retries(
             self.name,
             attempt,
             policy=self.policy,
@@ -82,11 +85,24 @@ class SdkProvider(ABC):
             limiter=self._limiter,
             total_s=self.timeouts.total_s,
         )
+        async with aclosing(items):
+            async for item in items:
+                yield item
+
+    def _bind_to_running_loop(self) -> None:
+        """Connection pools and semaphores belong to one event loop; start afresh in a new one."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            if self._loop is not None:  # the old pool's loop is gone: drop it, don't close it
+                self._client = None
+                self._limiter = asyncio.Semaphore(self.endpoint.max_concurrency)
+                self._client_lock = asyncio.Lock()
+            self._loop = loop
 
     async def aclose(self) -> None:
         """Close the SDK client's connection pool, if one was made."""
-        if self._client is not None:
-            client, self._client = self._client, None
+        client, self._client = self._client, None
+        if client is not None and self._loop is asyncio.get_running_loop():
             await client.close()
 
     async def _ensure_client(self) -> Any:
