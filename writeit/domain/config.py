@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from writeit.domain.errors import ValidationProblem
 from writeit.domain.pipeline import check_model_ref
-from writeit.domain.yaml_source import read_yaml
+from writeit.domain.yaml_source import read_yaml, validate_mapping
 
 
 class _Strict(BaseModel):
@@ -79,9 +78,4 @@ def load_user_config(path: Path) -> UserConfig:
     src = read_yaml(path, path.read_bytes().decode("utf-8", "replace") or "{}")
     if src.data is None:
         return UserConfig()
-    if not isinstance(src.data, dict):
-        raise ValidationProblem([src.problem((), "config must be a mapping of settings")])
-    try:
-        return UserConfig.model_validate(src.data)
-    except ValidationError as exc:
-        raise ValidationProblem(src.pydantic_problems(exc)) from None
+    return validate_mapping(src, UserConfig, "config")

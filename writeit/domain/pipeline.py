@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from writeit.domain.errors import ValidationProblem
 from writeit.domain.template import check_reference, placeholders
-from writeit.domain.yaml_source import YamlSource, read_yaml
+from writeit.domain.yaml_source import YamlSource, read_yaml, validate_mapping
 
 MODEL_REF = re.compile(r"^[a-z0-9][a-z0-9_.-]*:[^\s:][^\s]*$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -129,14 +129,7 @@ class LoadedPipeline(BaseModel):
 def load_pipeline(path: Path | str, text: str | None = None) -> LoadedPipeline:
     """Load and fully validate a pipeline; raise ValidationProblem listing `file:line: ...`."""
     src = read_yaml(path, text)
-    if not isinstance(src.data, dict):
-        raise ValidationProblem(
-            [src.problem((), "a pipeline must be a mapping (name, inputs, steps)")]
-        )
-    try:
-        config = PipelineConfig.model_validate(src.data)
-    except ValidationError as exc:
-        raise ValidationProblem(src.pydantic_problems(exc)) from None
+    config = validate_mapping(src, PipelineConfig, "a pipeline")
     problems = _semantic_problems(config, src)
     if problems:
         raise ValidationProblem(problems)

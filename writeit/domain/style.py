@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from writeit.domain.errors import ValidationProblem
-from writeit.domain.yaml_source import read_yaml
+from writeit.domain.yaml_source import read_yaml, validate_mapping
 
 
 class Guidelines(BaseModel):
@@ -58,10 +57,5 @@ class LoadedStyle(BaseModel):
 def load_style(path: Path | str, text: str | None = None) -> LoadedStyle:
     """Load and validate a style primer; raise ValidationProblem listing `file:line: ...`."""
     src = read_yaml(path, text)
-    if not isinstance(src.data, dict):
-        raise ValidationProblem([src.problem((), "a style must be a mapping (id, name, content)")])
-    try:
-        primer = StylePrimer.model_validate(src.data)
-    except ValidationError as exc:
-        raise ValidationProblem(src.pydantic_problems(exc)) from None
+    primer = validate_mapping(src, StylePrimer, "a style")
     return LoadedStyle(primer=primer, source=src.text, sha256=src.sha256, path=str(path))

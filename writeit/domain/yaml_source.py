@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from writeit.domain.errors import ValidationProblem
 
@@ -56,6 +56,19 @@ class YamlSource:
             prefix = f"{where}: " if where else ""
             out.append(f"{self.path}:{self.line_of(loc)}: {prefix}{msg}")
         return out
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_mapping(src: YamlSource, model: type[M], what: str) -> M:
+    """Validate a YAML mapping as `model`; problems carry the file and line of the field."""
+    if not isinstance(src.data, dict):
+        raise ValidationProblem([src.problem((), f"{what} must be a mapping of fields")])
+    try:
+        return model.model_validate(src.data)
+    except ValidationError as exc:
+        raise ValidationProblem(src.pydantic_problems(exc)) from None
 
 
 def _is_union_tag(p: str | int) -> bool:

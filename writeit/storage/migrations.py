@@ -13,6 +13,7 @@ from typing import Any
 
 from writeit.domain.errors import WriteItError
 from writeit.storage import keys
+from writeit.storage.scan import scan
 
 CURRENT_VERSION = 2
 
@@ -25,19 +26,8 @@ class Migration:
     down: Callable[[Any], None]
 
 
-def _prefixed(txn: Any, prefix: bytes) -> list[tuple[bytes, bytes]]:
-    out = []
-    cur = txn.cursor()
-    if cur.set_range(prefix):
-        for key, value in cur:
-            if not key.startswith(prefix):
-                break
-            out.append((bytes(key), bytes(value)))
-    return out
-
-
 def _add_recent_runs(txn: Any) -> None:
-    for key, value in _prefixed(txn, b"run:"):
+    for key, value in list(scan(txn, b"run:")):
         created = json.loads(value)["created_at"]
         iso = _iso(created)
         txn.put(keys.recent_runs(iso, key[4:].decode()), key[4:])
@@ -48,7 +38,7 @@ def _iso(created: str) -> str:
 
 
 def _drop_recent_runs(txn: Any) -> None:
-    for key, _ in _prefixed(txn, keys.RECENT_RUNS_PREFIX):
+    for key, _ in list(scan(txn, keys.RECENT_RUNS_PREFIX)):
         txn.delete(key)
 
 

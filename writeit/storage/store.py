@@ -20,6 +20,7 @@ from writeit.domain.models import PipelineRun
 from writeit.storage import keys
 from writeit.storage.derive import derive, load_responses, load_run_snapshot
 from writeit.storage.migrations import migrate
+from writeit.storage.scan import last_key, scan, scan_reverse
 
 INITIAL_MAP_SIZE = 64 * 1024 * 1024
 SYNC_INTERVAL_S = 1.0
@@ -121,14 +122,8 @@ class Store:
     @staticmethod
     def _next_seq(txn: Any, run_id: str) -> int:
         prefix = keys.event_prefix(run_id)
-        cur = txn.cursor()
-        if cur.set_range(prefix + b"\xff"):
-            if not cur.prev():
-                return 0
-        elif not cur.last():
-            return 0
-        key = cur.key()
-        return int(key[len(prefix) :]) + 1 if key.startswith(prefix) else 0
+        key = last_key(txn, prefix)
+        return int(key[len(prefix) :]) + 1 if key is not None else 0
 
     # -- reading -------------------------------------------------------------------------
 
@@ -166,19 +161,8 @@ class Store:
         """A run's events in order (through seq `upto` when given), read with one cursor scan."""
         prefix = keys.event_prefix(run_id)
 
-        def body(txn: Any) -> list[bytes]:
-            out = []
-            cur = txn.cursor()
-            if cur.set_range(prefix):
-                for key, value in cur:
-                    if not key.startswith(prefix):
-                        break
-                    out.append(value)
-                    if upto is not None and len(out) > upto:
-                        break
-            return out
-
-        raws: list[bytes] = self._read(body)
+        limit = None if upto is None else upto + 1
+        raws = self._read(lambda txn: [v for _, v in scan(txn, prefix, limit)])
         if not raws:
             return []
         return EVENT_LIST_ADAPTER.validate_json(b"[" + b",".join(raws) + b"]")
@@ -212,20 +196,7 @@ class Store:
             keys.run_by_config(pipeline, "") if pipeline is not None else keys.RECENT_RUNS_PREFIX
         )
 
-        def body(txn: Any) -> list[str]:
-            out: list[str] = []
-            cur = txn.cursor()
-            found = cur.set_range(prefix + b"\xff")
-            found = cur.prev() if found else cur.last()
-            while found and cur.key().startswith(prefix):
-                out.append(cur.value().decode())
-                if limit is not None and len(out) >= limit:
-                    break
-                found = cur.prev()
-            return out
-
-        result: list[str] = self._read(body)
-        return result
+        return self._read(lambda txn: [v.decode() for _, v in scan_reverse(txn, prefix, limit)])
 
     def run_snapshots(self, run_ids: list[str]) -> list[PipelineRun]:
         """Light run snapshots (steps without response bodies) for lists and trees."""
@@ -253,17 +224,7 @@ class Store:
             )
         start = keys.run_id_prefix(prefix)
 
-        def body(txn: Any) -> list[str]:
-            found: list[str] = []
-            cur = txn.cursor()
-            if cur.set_range(start):
-                for key in cur.iternext(keys=True, values=False):
-                    if not key.startswith(start) or len(found) > 1:
-                        break
-                    found.append(key[4:].decode())
-            return found
-
-        found: list[str] = self._read(body)
+        found = self._read(lambda txn: [k[4:].decode() for k, _ in scan(txn, start, 2)])
         if not found:
             raise NotFound(f"no run matches '{prefix}'")
         if len(found) > 1:
@@ -273,35 +234,17 @@ class Store:
     def active_responses(self) -> list[tuple[str, str, str, int | None]]:
         """(run_id, step, response_id, pid) of every response recorded as streaming."""
 
-        def body(txn: Any) -> list[tuple[str, str, str, int | None]]:
-            out = []
-            cur = txn.cursor()
-            if cur.set_range(keys.ACTIVE_PREFIX):
-                for key, value in cur:
-                    if not key.startswith(keys.ACTIVE_PREFIX):
-                        break
-                    _, run_id, rid = key.decode().split(":", 2)
-                    marker = json.loads(value)
-                    out.append((run_id, marker["step"], rid, marker.get("pid")))
-            return out
-
-        result: list[tuple[str, str, str, int | None]] = self._read(body)
-        return result
+        out = []
+        for key, value in self._read(lambda txn: list(scan(txn, keys.ACTIVE_PREFIX))):
+            _, run_id, rid = key.decode().split(":", 2)
+            marker = json.loads(value)
+            out.append((run_id, marker["step"], rid, marker.get("pid")))
+        return out
 
     def keys_with_prefix(self, prefix: bytes) -> Iterator[bytes]:
         """Every key under `prefix` (diagnostics and tests)."""
 
-        def body(txn: Any) -> list[bytes]:
-            out = []
-            cur = txn.cursor()
-            if cur.set_range(prefix):
-                for key in cur.iternext(keys=True, values=False):
-                    if not key.startswith(prefix):
-                        break
-                    out.append(bytes(key))
-            return out
-
-        return iter(self._read(body))
+        return iter(self._read(lambda txn: [k for k, _ in scan(txn, prefix)]))
 
     def close(self) -> None:
         with contextlib.suppress(lmdb.Error):

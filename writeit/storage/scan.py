@@ -1,0 +1,42 @@
+"""Cursor scans over a key prefix, the one way the store walks its hierarchical keys.
+
+The iterators read lazily from `txn`: consume them before the transaction ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import islice, takewhile
+from typing import Any
+
+PAST_PREFIX = (
+    b"\xff"  # no key byte is greater: `prefix + PAST_PREFIX` sorts after every key under it
+)
+
+Pair = tuple[bytes, bytes]
+
+
+def scan(txn: Any, prefix: bytes, limit: int | None = None) -> Iterator[Pair]:
+    """(key, value) under `prefix` in key order."""
+    cur = txn.cursor()
+    if not cur.set_range(prefix):
+        return iter(())
+    return islice(_under(prefix, cur.iternext()), limit)
+
+
+def scan_reverse(txn: Any, prefix: bytes, limit: int | None = None) -> Iterator[Pair]:
+    """(key, value) under `prefix`, last key first (newest first for time-ordered keys)."""
+    cur = txn.cursor()
+    positioned = cur.prev() if cur.set_range(prefix + PAST_PREFIX) else cur.last()
+    if not positioned:
+        return iter(())
+    return islice(_under(prefix, cur.iterprev()), limit)
+
+
+def last_key(txn: Any, prefix: bytes) -> bytes | None:
+    """The greatest key under `prefix`, or None."""
+    return next((k for k, _ in scan_reverse(txn, prefix, 1)), None)
+
+
+def _under(prefix: bytes, pairs: Iterator[Pair]) -> Iterator[Pair]:
+    return takewhile(lambda kv: kv[0].startswith(prefix), ((bytes(k), bytes(v)) for k, v in pairs))
