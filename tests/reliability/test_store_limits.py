@@ -1,0 +1,96 @@
+"""Store limits: a full map grows by itself; a store from a newer WriteIt is refused untouched."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import lmdb
+import pytest
+
+from writeit.cli.main import main
+from writeit.domain.errors import WriteItError
+from writeit.engine.engine import Engine
+from writeit.storage import keys
+from writeit.storage.migrations import CURRENT_VERSION
+from writeit.storage.store import Store
+
+from .support import check_store, dump_store, run_cli, store_path
+
+TINY_MAP = 64 * 1024
+
+
+def _run_pipeline(engine: Engine, topic: str) -> str:
+    async def go() -> str:
+        run = engine.start_run("tech-article", {"topic": topic})
+        run_id = run.run_id
+        for step in run.step_order:
+            await engine.run_step(run_id, step)
+            run_id = engine.pick(run_id, 0, step=step)
+        return run_id
+
+    return asyncio.run(go())
+
+
+def test_a_tiny_map_fills_and_grows_by_itself(home: Path) -> None:
+    store = Store(store_path(home), map_size=TINY_MAP)
+    engine = Engine(home, store=store)
+    try:
+        assert store.env.info()["map_size"] == TINY_MAP
+        ids = [_run_pipeline(engine, f"growth {i}") for i in range(3)]
+        # One value far larger than the whole map: one append, several doublings.
+        big = "lorem ipsum " * 200_000
+        child = engine.edit(ids[0], big, step="polish")
+        grown = store.env.info()["map_size"]
+        assert grown >= 2 * 1024 * 1024, grown
+        runs = check_store(store)
+        assert set(ids) | {child} <= set(runs)
+        assert engine.load(child).article == big
+    finally:
+        engine.close()
+    # Reopening with the small size again adopts the grown file rather than truncating it.
+    with Store(store_path(home), map_size=TINY_MAP) as again:
+        assert len(check_store(again)) == 4
+        assert again.load_run(child).article == big
+
+
+def _make_newer(home: Path) -> dict[bytes, bytes]:
+    engine = Engine.open(home)
+    try:
+        _run_pipeline(engine, "the future")
+    finally:
+        engine.close()
+    env = lmdb.open(str(store_path(home)), map_size=64 * 1024 * 1024)
+    with env.begin(write=True) as txn:
+        txn.put(keys.SCHEMA_VERSION, str(CURRENT_VERSION + 7).encode())
+    env.close()
+    return dump_store(store_path(home))
+
+
+def test_a_store_from_a_newer_writeit_is_refused_and_left_untouched(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _make_newer(home)
+    newer = CURRENT_VERSION + 7
+    assert before[keys.SCHEMA_VERSION] == str(newer).encode()
+
+    with pytest.raises(WriteItError, match=r"newer than this WriteIt understands"):
+        Store(store_path(home))
+    with pytest.raises(WriteItError, match=f"schema version {newer}"):
+        Engine.open(home)
+    assert dump_store(store_path(home)) == before
+
+    for argv in (["list"], ["run", "tech-article", "--input", "topic=x"], ["show", "abcdef"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "upgrade WriteIt" in err and "Traceback" not in err, err
+    assert dump_store(store_path(home)) == before
+
+    # And as a user sees it, from a real process.
+    done = run_cli(home, "list")
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"writeit: error: this store has schema version {newer},"), (
+        done.stderr
+    )
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert dump_store(store_path(home)) == before

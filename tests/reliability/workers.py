@@ -1,0 +1,109 @@
+"""Processes the multi-process tests start: `python workers.py writer|reader HOME ...`.
+
+writer HOME RUNS MAP_SIZE   run RUNS pipelines (with branches, feedback, regeneration, archive)
+                            through an Engine whose store starts with a tiny map, so it must grow
+                            while the other writer grows it too; prints {"events": n, "grown": g}.
+reader HOME STOP_FILE       list, show and history every run it sees, in-process through the CLI,
+                            until STOP_FILE exists; any exit code but 0 or any exception fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from writeit.cli.main import main as cli
+from writeit.engine.engine import Engine
+from writeit.storage.store import Store
+
+
+async def writer(home: Path, runs: int, map_size: int) -> tuple[int, int]:
+    store = Store(home / "writeit.lmdb", map_size=map_size)
+    grown = 0
+    grow = store._grow
+
+    def counting_grow() -> None:
+        nonlocal grown
+        grown += 1
+        grow()
+
+    store._grow = counting_grow  # type: ignore[method-assign]
+    engine = Engine(home, store=store)
+    written = 0
+
+    def count(_: object) -> None:
+        nonlocal written
+        written += 1
+
+    engine.on_event.append(count)
+    try:
+        for i in range(runs):
+            run = engine.start_run(
+                "tech-article", {"topic": f"concurrency {i}", "notes": "x" * 300}
+            )
+            run_id = run.run_id
+            for step in run.step_order:
+                await engine.run_step(run_id, step)
+                if step == "outline" and i % 2 == 0:
+                    await engine.regenerate(run_id, step=step, feedback="shorter, please")
+                run_id = engine.pick(run_id, i % 2, step=step)
+            if i % 3 == 0:
+                child = engine.branch(run_id, "draft")
+                await engine.run_step(child, "draft")
+                engine.pick(child, 0, step="draft")
+            if i % 4 == 1:
+                engine.archive(run_id)
+    finally:
+        await engine.aclose()
+        engine.close()
+    return written, grown
+
+
+def reader(home: Path, stop_file: Path) -> tuple[int, int]:
+    """Read until told to stop; return (iterations, commands run)."""
+    iterations = commands = 0
+
+    def run(*args: str) -> str:
+        nonlocal commands
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = cli(["--home", str(home), *args])
+        commands += 1
+        if rc != 0:
+            raise SystemExit(f"reader: writeit {' '.join(args)} exited {rc}: {err.getvalue()}")
+        return out.getvalue()
+
+    while True:
+        done = stop_file.exists()  # one more full pass after the writers finished
+        if (home / "writeit.lmdb" / "data.mdb").exists():
+            rows = json.loads(run("list", "--all", "--json"))
+            for row in rows[:4]:
+                shown = json.loads(run("show", row["run_id"], "--json"))
+                assert shown["run_id"] == row["run_id"]
+                run("history", row["run_id"][:8], "--json")
+            iterations += 1
+        if done:
+            return iterations, commands
+
+
+def entry(argv: list[str]) -> int:
+    try:
+        if argv[0] == "writer":
+            n, grown = asyncio.run(writer(Path(argv[1]), int(argv[2]), int(argv[3])))
+            print(json.dumps({"events": n, "grown": grown}))
+        else:
+            iterations, commands = reader(Path(argv[1]), Path(argv[2]))
+            print(json.dumps({"iterations": iterations, "commands": commands}))
+    except BaseException:
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(entry(sys.argv[1:]))
