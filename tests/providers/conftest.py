@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-from fake_llm_server import FakeLLMServer, fake_llm  # noqa: F401  (one line to move to tests/conftest.py)
+from fake_llm_server import FakeLLMServer  # the `fake_llm` fixture comes from tests/conftest.py
 from provider_testkit import ANTHROPIC_KEY, FAST_RETRY, FAST_TIMEOUTS, OPENAI_KEY
 
 from writeit.domain.config import UserConfig
@@ -15,7 +15,7 @@ MakeRegistry = Callable[..., ProviderRegistry]
 
 
 @pytest.fixture
-def fake_env(fake_llm: FakeLLMServer) -> dict[str, str]:  # noqa: F811
+def fake_env(fake_llm: FakeLLMServer) -> dict[str, str]:
     """Keys and base URLs pointing both built-in providers at the fake server."""
     return {
         "OPENAI_API_KEY": OPENAI_KEY,

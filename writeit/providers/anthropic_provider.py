@@ -6,7 +6,7 @@ each `message_delta`, so the last one seen is the total (not a sum).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from writeit.domain.requests import (
@@ -58,7 +58,9 @@ class AnthropicProvider(SdkProvider):
             api_key=api_key, base_url=self.endpoint.base_url, timeout=timeout, max_retries=0
         )
 
-    async def _attempt(self, client: Any, request: ModelRequest) -> AsyncIterator[StreamItem]:
+    async def _attempt(
+        self, client: Any, request: ModelRequest
+    ) -> AsyncGenerator[StreamItem, None]:
         stream = await client.messages.create(**message_params(request))
         text: list[str] = []
         input_tokens: int | None = None

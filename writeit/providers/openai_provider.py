@@ -7,7 +7,7 @@ Servers that send no usage chunk get an estimate, flagged `estimated=True`, so c
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,7 +64,9 @@ class OpenAIProvider(SdkProvider):
             api_key=api_key, base_url=self.endpoint.base_url, timeout=timeout, max_retries=0
         )
 
-    async def _attempt(self, client: Any, request: ModelRequest) -> AsyncIterator[StreamItem]:
+    async def _attempt(
+        self, client: Any, request: ModelRequest
+    ) -> AsyncGenerator[StreamItem, None]:
         params = chat_params(request, official=is_official(self.endpoint.base_url))
         stream = await client.chat.completions.create(**params)
         text: list[str] = []

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from writeit.domain.config import ProviderConfig, UserConfig
 from writeit.domain.errors import NotFound
@@ -159,7 +159,11 @@ class ProviderRegistry:
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
         """Stream one request through its provider; closing this closes the HTTP stream."""
-        async with aclosing(self.provider(request.provider).stream(request)) as items:
+        # every provider's stream is an async generator, so it can be closed early
+        items = cast(
+            AsyncGenerator[StreamItem, None], self.provider(request.provider).stream(request)
+        )
+        async with aclosing(items):
             async for item in items:
                 yield item
 

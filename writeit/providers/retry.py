@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
@@ -62,13 +62,13 @@ class RetryPolicy:
 
 async def stream_with_retries(
     name: str,
-    attempt: Callable[[], AsyncIterator[StreamItem]],
+    attempt: Callable[[], AsyncGenerator[StreamItem, None]],
     *,
     policy: RetryPolicy,
     translate: Callable[[Exception], ProviderError],
     limiter: asyncio.Semaphore,
     total_s: float | None = None,
-) -> AsyncIterator[StreamItem]:
+) -> AsyncGenerator[StreamItem, None]:
     """Run `attempt` until it succeeds, retrying transient failures that happen before text.
 
     Yields `Retrying(attempt=n)` before sleeping, where n is the attempt that just failed

@@ -14,7 +14,7 @@ import email.utils
 import sys
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -72,7 +72,7 @@ class SdkProvider(ABC):
             secrets=(self.endpoint.api_key,) if self.endpoint.api_key else (),
         )
 
-        async def attempt() -> AsyncIterator[StreamItem]:
+        async def attempt() -> AsyncGenerator[StreamItem, None]:
             client = await self._ensure_client()
             async for item in self._attempt(client, request):
                 yield item
@@ -122,7 +122,7 @@ class SdkProvider(ABC):
         """The SDK's async client, with its own retries off (we retry ourselves)."""
 
     @abstractmethod
-    def _attempt(self, client: Any, request: ModelRequest) -> AsyncIterator[StreamItem]:
+    def _attempt(self, client: Any, request: ModelRequest) -> AsyncGenerator[StreamItem, None]:
         """One try: text deltas, then one UsageReport; SDK errors propagate untranslated."""
 
 
