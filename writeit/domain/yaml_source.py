@@ -101,20 +101,26 @@ def read_yaml(path: Path | str, text: str | None = None) -> YamlSource:
         raise ValidationProblem([f"{name}:1: YAML nests too deeply"]) from None
     src = YamlSource(path=name, text=text, data=data)
     if node is not None:
-        _index(node, (), src)
+        _index(node, (), src, set())
     return src
 
 
-def _index(node: yaml.Node, loc: Path_, src: YamlSource) -> None:
+def _index(node: yaml.Node, loc: Path_, src: YamlSource, seen: set[int]) -> None:
     src.lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
         src.block_offsets[loc] = node.start_mark.line + 2
     elif isinstance(node, yaml.ScalarNode):
         src.block_offsets[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.CollectionNode):
+        # An alias is the anchored node itself: index it once, or an alias bomb ("billion
+        # laughs") makes this walk visit every one of its exponentially many paths.
+        if id(node) in seen:
+            return
+        seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
-                _index(value, (*loc, key.value), src)
+                _index(value, (*loc, key.value), src, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(item, (*loc, i), src)
+            _index(item, (*loc, i), src, seen)
