@@ -74,7 +74,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         run = engine.start_run(
             args.pipeline, parse_inputs(args.input), style=args.style, models=args.model
         )
-        if engine.offline_only:
+        uses_offline = any(
+            ref.startswith("offline:")
+            for step in run.step_order
+            for ref in engine.models_for(run, step)
+        )
+        if engine.offline_only and uses_offline:
             note("no API key set: running on the built-in offline models")
         note(f"run {run.run_id} ({run.pipeline})")
         engine.on_event.append(_progress)
