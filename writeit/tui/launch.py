@@ -1,11 +1,39 @@
-"""Start the TUI for `writeit`, `writeit new` and `writeit open` (placeholder until the TUI lands)."""
+"""`writeit`, `writeit new`, `writeit open`: turn the command line into the app's first screen."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from writeit.engine.engine import Engine
+from writeit.tui.app import Start, create_app
+from writeit.tui.screens.new_run import Prefill
+
+
+def start_from(args: argparse.Namespace, engine: Engine) -> Start:
+    """What to open; an unknown run id is a user error before any screen is drawn."""
+    if args.command == "open":
+        return Start(run_id=engine.resolve(args.run_id))
+    if args.command == "new":
+        from writeit.cli.commands import parse_inputs
+
+        return Start(
+            prefill=Prefill(
+                pipeline=args.pipeline,
+                inputs=parse_inputs(args.input),
+                style=args.style,
+                models=list(args.model),
+                autostart=True,
+            )
+        )
+    return Start()
+
 
 def launch(args: argparse.Namespace, home: Path) -> int:
-    print("The WriteIt TUI is not built yet. Try: writeit run tech-article --input topic='...'")
-    return 0
+    engine = Engine.open(home)
+    try:
+        app = create_app(home, engine, start_from(args, engine))
+        app.run()
+        return app.return_code or 0
+    finally:
+        engine.close()

@@ -1,0 +1,59 @@
+"""`?`: the keys of the screen the writer is on, generated from its bindings so it never lies."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
+    """(keys, what they do) for every described binding of `screen`, then of the app."""
+    keys: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for node in (screen, screen.app):
+        for binding in Binding.make_bindings(node.BINDINGS):
+            if not binding.description or binding.key in seen:
+                continue
+            seen.add(binding.key)
+            label = binding.group.description if binding.group else binding.description
+            shown = binding.key_display or screen.app.get_key_display(binding)
+            keys.setdefault(label, []).append(shown)
+    return [(_join(found), label) for label, found in keys.items()]
+
+
+def _join(keys: list[str]) -> str:
+    return f"{keys[0]}-{keys[-1]}" if len(keys) > 2 else " ".join(keys)
+
+
+class HelpScreen(ModalScreen[None]):
+    """A modal listing keys; any of escape, q or ? closes it."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", show=False),
+    ]
+
+    def __init__(self, about: Screen[object]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.about = about
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column()
+        for keys, label in key_rows(self.about):
+            table.add_row(keys, label)
+        intro = getattr(self.about, "HELP", "")
+        with VerticalScroll(classes="dialog dialog-wide help"):
+            yield Static(Text(f"Keys: {self.about.title or 'WriteIt'}", style="bold"))
+            if intro:
+                yield Static(Text(intro), classes="help-intro")
+            yield Static(table)
+            yield Static(Text("ctrl+p lists these as commands too. esc closes.", style="dim"))
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)

@@ -1,0 +1,277 @@
+"""New run: a form generated from the pipeline's inputs, with style and per-step models.
+
+Problems are shown next to the field they concern; nothing the writer types can crash the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
+
+from writeit.domain import catalog
+from writeit.domain.errors import WriteItError
+from writeit.domain.pipeline import InputSpec, LoadedPipeline, check_model_ref
+from writeit.engine.engine import DEFAULT_STYLE
+from writeit.engine.models import ALL_STEPS, parse_model_overrides, resolve_models
+from writeit.tui.screens.base import WriteItScreen
+from writeit.tui.text import ARROW, plain
+
+
+@dataclass
+class Prefill:
+    """What `writeit new` was given on the command line."""
+
+    pipeline: str | None = None
+    inputs: dict[str, str] = field(default_factory=dict)
+    style: str | None = None
+    models: list[str] = field(default_factory=list)
+    autostart: bool = False
+
+
+class NewRunScreen(WriteItScreen[None]):
+    """Choose a pipeline and style, fill in its inputs, check the models, start."""
+
+    TITLE = "New run"
+    HELP = "Fill in the inputs (* required). Models are provider:model, comma-separated."
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start run", priority=True, id="start"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    def __init__(self, prefill: Prefill | None = None) -> None:
+        super().__init__()
+        self.prefill = prefill or Prefill()
+        self.pipelines = catalog.pipelines(self.engine.workspace.home)
+        self.style_catalog = catalog.styles(self.engine.workspace.home)
+        self._values: dict[str, str] = dict(self.prefill.inputs)
+        self._built_for: str | None = None
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        names = sorted(self.pipelines.items)
+        chosen = self.prefill.pipeline if self.prefill.pipeline in names else None
+        style = self.prefill.style or self.engine.config.style or DEFAULT_STYLE
+        with VerticalScroll(id="new-run"):
+            yield Label("Pipeline", classes="field-label")
+            yield Select(
+                [(Text(n), n) for n in names],
+                value=chosen or (names[0] if names else Select.BLANK),
+                allow_blank=not names,
+                id="pipeline",
+            )
+            yield Static(id="pipeline-about", classes="field-help")
+            yield Static(id="error-pipeline", classes="field-error")
+            yield Label("Style", classes="field-label")
+            styles = sorted(self.style_catalog.items)
+            yield Select(
+                [(Text(self.style_catalog.items[s].primer.name), s) for s in styles],
+                value=style if style in styles else (styles[0] if styles else Select.BLANK),
+                allow_blank=not styles,
+                id="style",
+            )
+            yield Static(id="error-style", classes="field-error")
+            yield Vertical(id="inputs")
+            yield Label("Models per step (provider:model, comma-separated)", classes="section")
+            yield Vertical(id="models")
+            problems = self.pipelines.problems + self.style_catalog.problems
+            yield Static(
+                plain("Skipped broken files:\n" + "\n".join(problems)) if problems else "",
+                id="catalog-problems",
+                classes="field-error",
+            )
+            yield Static(id="form-error", classes="field-error")
+            with Horizontal(id="form-buttons"):
+                yield Button("Start run (ctrl+s)", variant="primary", id="start")
+                yield Button("Back (esc)", id="back")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        wanted = self.prefill.pipeline
+        if wanted and wanted not in self.pipelines.items:
+            known = ", ".join(sorted(self.pipelines.items)) or "none"
+            self._error("pipeline", f"unknown pipeline '{wanted}' (available: {known})")
+        await self._build(self.pipeline)
+        if self.prefill.autostart and self.pipeline is not None and self._required_given():
+            self.call_after_refresh(self.action_start)
+
+    @property
+    def pipeline(self) -> LoadedPipeline | None:
+        value = self.query_one("#pipeline", Select).value
+        return self.pipelines.items.get(value) if isinstance(value, str) else None
+
+    async def _build(self, loaded: LoadedPipeline | None) -> None:
+        """(Re)generate the input and model fields for the chosen pipeline."""
+        name = loaded.config.name if loaded else None
+        if name == self._built_for:
+            return
+        self._built_for = name
+        box, models = self.query_one("#inputs", Vertical), self.query_one("#models", Vertical)
+        about = self.query_one("#pipeline-about", Static)
+        with self.app.batch_update():
+            await box.remove_children()
+            await models.remove_children()
+            if loaded is None:
+                about.update("")
+                return
+            config = loaded.config
+            steps = f" {ARROW} ".join(config.step_names)
+            about.update(plain(f"{config.description}  ({steps})"))
+            await box.mount_all([w for spec in config.inputs for w in self._input_field(spec)])
+            await models.mount_all(
+                [w for step in config.step_names for w in self._model_field(step)]
+            )
+
+    def _input_field(self, spec: InputSpec) -> list[Widget]:
+        label = Text.assemble((spec.name, "bold"), (" *" if spec.required else "", "red"))
+        if spec.help:
+            label.append(f"  {spec.help}", style="dim")
+        value = self._values.get(spec.name, spec.default or "")
+        widget: Widget
+        if spec.type == "choice":
+            choices = list(spec.choices or ())
+            widget = Select(
+                [(Text(c), c) for c in choices],
+                value=value if value in choices else Select.BLANK,
+                allow_blank=not spec.required or value not in choices,
+            )
+        elif spec.type == "multiline":
+            widget = TextArea(value, soft_wrap=True, classes="multiline")
+        else:
+            widget = Input(value, placeholder=spec.help or spec.name)
+        widget.id = f"input-{spec.name}"
+        widget.add_class("run-input")
+        return [
+            Label(label, classes="field-label"),
+            widget,
+            Static(id=f"error-{spec.name}", classes="field-error"),
+        ]
+
+    def _model_field(self, step: str) -> list[Widget]:
+        return [
+            Horizontal(
+                Label(Text(step), classes="model-step"),
+                Input(", ".join(self._models_for(step)), id=f"model-{step}"),
+                classes="model-row",
+            ),
+            Static(id=f"error-model-{step}", classes="field-error"),
+        ]
+
+    def _defaults(self, step: str) -> list[str]:
+        loaded = self.pipeline
+        assert loaded is not None
+        engine = self.engine
+        env = engine.registry.env_default_models()
+        return resolve_models(loaded.config, step, {}, engine.config, env)
+
+    def _models_for(self, step: str) -> list[str]:
+        loaded = self.pipeline
+        assert loaded is not None
+        try:
+            given = parse_model_overrides(self.prefill.models, loaded.config.step_names)
+        except WriteItError as exc:
+            self._error("form", str(exc))
+            given = {}
+        return given.get(step) or given.get(ALL_STEPS) or self._defaults(step)
+
+    @on(Select.Changed, "#pipeline")
+    async def _pipeline_changed(self) -> None:
+        if self._built_for is None:
+            return  # the initial value, before on_mount built the form
+        self._values.update(self._read_inputs())
+        self._error("pipeline", "")
+        await self._build(self.pipeline)
+
+    # -- starting ----------------------------------------------------------------------------
+
+    def _read_inputs(self) -> dict[str, str]:
+        out = {}
+        for widget in self.query(".run-input"):
+            name = (widget.id or "").removeprefix("input-")
+            if isinstance(widget, Input | TextArea):
+                out[name] = widget.value if isinstance(widget, Input) else widget.text
+            elif isinstance(widget, Select):
+                out[name] = widget.value if isinstance(widget.value, str) else ""
+        return out
+
+    def _required_given(self) -> bool:
+        loaded = self.pipeline
+        assert loaded is not None
+        return all(
+            (self.prefill.inputs.get(s.name) or s.default or "").strip()
+            for s in loaded.config.inputs
+            if s.required
+        )
+
+    def _error(self, name: str, message: str) -> None:
+        for widget in self.query(f"#error-{name}"):
+            if isinstance(widget, Static):
+                widget.update(plain(message))
+
+    def _check(self, inputs: dict[str, str]) -> list[str]:
+        """Models the writer changed, as `--model` strings; fields with problems are marked."""
+        loaded = self.pipeline
+        assert loaded is not None
+        ok = True
+        for spec in loaded.config.inputs:
+            missing = spec.required and not inputs.get(spec.name, "").strip()
+            self._error(spec.name, f"{spec.name} is required" if missing else "")
+            ok = ok and not missing
+        models: list[str] = []
+        registry = self.engine.registry
+        for step in loaded.config.step_names:
+            raw = self.query_one(f"#model-{step}", Input).value
+            refs = [m.strip() for m in raw.split(",") if m.strip()]
+            problem = "name at least one provider:model" if not refs else ""
+            for ref in refs:
+                try:
+                    check_model_ref(ref)
+                    registry.check(ref)
+                except (ValueError, WriteItError) as exc:
+                    problem = str(exc)
+            self._error(f"model-{step}", problem)
+            ok = ok and not problem
+            if refs != self._defaults(step):
+                models.append(f"{step}={','.join(refs)}")
+        if not ok:
+            raise WriteItError("fix the fields marked in red")
+        return models
+
+    def action_start(self) -> None:
+        loaded = self.pipeline
+        self._error("form", "")
+        if loaded is None:
+            self._error("form", "choose a pipeline first")
+            return
+        inputs = self._read_inputs()
+        style = self.query_one("#style", Select).value
+        try:
+            models = self._check(inputs)
+            run = self.engine.start_run(
+                loaded,
+                {k: v for k, v in inputs.items() if v.strip()},
+                style=style if isinstance(style, str) else None,
+                models=models,
+            )
+        except WriteItError as exc:
+            self._error("form", str(exc))
+            return
+        self.wapp.start_new_run(run.run_id)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self) -> None:
+        self.action_back()

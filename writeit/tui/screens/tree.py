@@ -1,0 +1,86 @@
+"""The branch tree of a run's family: parents, children, where each branched, and status."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static, Tree
+
+from writeit.domain.models import PipelineRun
+from writeit.tui.screens.base import WriteItScreen
+from writeit.tui.text import RUN_STYLE, plain, short_id, topic, when
+
+
+def node_label(run: PipelineRun, current: str) -> Text:
+    """`1a2b3c4d  @draft  completed  3/4  12:01  LMDB`; the run you came from is marked."""
+    text = Text(short_id(run.run_id), style="bold" if run.run_id == current else "")
+    if run.branch_point:
+        text.append(f"  @{run.branch_point}", style="magenta")
+    text.append("  ")
+    text.append(run.status.value, style=RUN_STYLE[run.status])
+    text.append(f"  {run.steps_done}/{len(run.step_order)}  {when(run.created_at)}  ", style="dim")
+    text.append_text(plain(topic(run)[:40]))
+    if run.archived:
+        text.append("  (archived)", style="dim italic")
+    if run.run_id == current:
+        text.append("  ◀ this run", style="bold cyan")
+    return text
+
+
+class TreeScreen(WriteItScreen[str | None]):
+    """Dismisses with the run id chosen with enter, or None on escape."""
+
+    TITLE = "Branch tree"
+    HELP = "Every run of this family. @step is where a branch left its parent."
+    BINDINGS = [
+        Binding("enter", "open", "Open run", id="tree_open"),
+        Binding("escape", "back", "Back", id="tree_back"),
+    ]
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__()
+        self.run_id = run_id
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Branch tree", style="bold"), id="tree-title")
+        yield Tree(Text("runs"), id="family")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        root, children = self.engine.family(self.run_id)
+        runs = {r.run_id: r for r in self.engine.store.run_snapshots(list(children))}
+        tree = self.query_one(Tree)
+        tree.show_root = False
+        tree.guide_depth = 3
+
+        def add(parent: object, run_id: str) -> None:
+            run = runs.get(run_id)
+            if run is None:
+                return
+            node = parent.add(node_label(run, self.run_id), data=run_id, expand=True)  # type: ignore[attr-defined]
+            kids = children.get(run_id, [])
+            if not kids:
+                node.allow_expand = False
+            for child in kids:
+                add(node, child)
+            if run_id == self.run_id:
+                self.call_after_refresh(tree.move_cursor, node)
+
+        add(tree.root, root)
+        tree.root.expand()
+        tree.focus()
+
+    @on(Tree.NodeSelected)
+    def _selected(self, event: Tree.NodeSelected[str]) -> None:
+        event.stop()
+        self.dismiss(event.node.data)
+
+    def action_open(self) -> None:
+        node = self.query_one(Tree).cursor_node
+        if node is not None and node.data:
+            self.dismiss(node.data)
+
+    def action_back(self) -> None:
+        self.dismiss(None)

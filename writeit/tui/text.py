@@ -1,0 +1,81 @@
+"""Turning run state into safe, compact text: model output is never read as markup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from writeit.domain.models import AIResponse, PipelineRun, StepState
+from writeit.domain.redact import strip_control
+from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
+
+ARROW = "\u203a"  # a thin right angle between steps
+STEP_GLYPH = {
+    StepStatus.PENDING: "○",
+    StepStatus.RUNNING: "●",
+    StepStatus.COMPLETED: "✓",
+    StepStatus.SKIPPED: "-",
+}
+RESPONSE_STYLE = {
+    ResponseStatus.STREAMING: "bold $accent",
+    ResponseStatus.COMPLETED: "bold green",
+    ResponseStatus.FAILED: "bold red",
+    ResponseStatus.CANCELLED: "bold yellow",
+    ResponseStatus.INTERRUPTED: "bold yellow",
+}
+RUN_STYLE = {
+    RunStatus.INITIALIZING: "dim",
+    RunStatus.RUNNING: "cyan",
+    RunStatus.PAUSED: "yellow",
+    RunStatus.COMPLETED: "green",
+    RunStatus.ERROR: "red",
+}
+
+
+def plain(text: str | None, style: str = "") -> Text:
+    """Untrusted text (model output, user input) as a Text that is never parsed as markup."""
+    return Text(strip_control(text or ""), style=style)
+
+
+def short_id(run_id: str | None) -> str:
+    return (run_id or "")[:8]
+
+
+def when(at: datetime) -> str:
+    """Local time, compact: the date only when it is not today."""
+    local = at.astimezone()
+    if local.date() == datetime.now().astimezone().date():
+        return f"{local:%H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.1f}s"
+
+
+def cost(value: float | None) -> str:
+    if value is None:
+        return "cost ?"
+    return "free" if value == 0 else f"${value:.4f}"
+
+
+def topic(run: PipelineRun) -> str:
+    """What the run is about: its `topic` input, else its first input."""
+    if "topic" in run.inputs:
+        return run.inputs["topic"]
+    return next(iter(run.inputs.values()), "")
+
+
+def step_summary(step: StepState) -> str:
+    """One line saying where a step is (used by the history view)."""
+    picked = ""
+    if step.status is StepStatus.COMPLETED:
+        picked = f", picked {step.selected + 1}" if step.selected is not None else ", edited"
+    return f"{STEP_GLYPH[step.status]} {step.name}: {step.status.value}{picked}"
+
+
+def response_status(r: AIResponse) -> Text:
+    return Text(r.status.value, style=RESPONSE_STYLE[r.status].replace("$accent", "cyan"))
