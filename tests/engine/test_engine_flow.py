@@ -186,3 +186,17 @@ def test_sessions_remember_the_last_run(engine: Engine) -> None:
     assert engine.sessions.last_run() == second.run_id
     engine.sessions.remember("s1", first.run_id)
     assert engine.sessions.last_run() == first.run_id
+
+
+async def test_illegal_change_of_the_past_creates_no_branch(engine: Engine) -> None:
+    run_id = await finish(engine, engine.start_run("blog-post", {"topic": "tea"}).run_id)
+    runs_before = engine.store.recent_run_ids()
+    with pytest.raises(WriteItError, match="there is no response 5"):
+        engine.pick(run_id, 4, step="ideas")
+    with pytest.raises(WriteItError, match="empty"):
+        engine.edit(run_id, " ", step="draft")
+    assert engine.store.recent_run_ids() == runs_before
+    branch = engine.load(engine.edit(run_id, "# Mine", step="polish"))
+    assert branch.status is RunStatus.COMPLETED and branch.article == "# Mine"
+    statuses = [e.status for e in engine.store.events(branch.run_id) if e.type == "run_status_changed"]
+    assert statuses == [RunStatus.RUNNING]

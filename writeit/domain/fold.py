@@ -240,9 +240,7 @@ def _on_edited(state: PipelineRun, e: StepEdited) -> None:
 def _advance(state: PipelineRun, step: str) -> None:
     nxt = state.next_step_after(step)
     if nxt is None:
-        if state.status is not RunStatus.RUNNING:
-            _set_run_status(state, RunStatus.RUNNING)
-        _set_run_status(state, RunStatus.COMPLETED)
+        _set_run_status(state, RunStatus.COMPLETED)  # one transition per event: must be running
     else:
         state.current_step = nxt
 

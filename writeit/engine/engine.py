@@ -24,12 +24,13 @@ from writeit.domain.events import (
     StepEdited,
     StepStarted,
 )
-from writeit.domain.models import PipelineRun, StepState
+from writeit.domain.models import PipelineRun
 from writeit.domain.pipeline import LoadedPipeline, load_pipeline
 from writeit.domain.redact import secret_values
 from writeit.domain.requests import ModelRequest
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 from writeit.domain.style import LoadedStyle, StylePrimer, load_style
+from writeit.engine.branching import Build, branch_events, changes_the_past, plan
 from writeit.engine.fanout import DeltaListener, FanOut, NoticeListener, StreamJob
 from writeit.engine.inputs import check_inputs
 from writeit.engine.models import parse_model_overrides, resolve_models
@@ -272,15 +273,25 @@ class Engine:
 
     # -- choosing ----------------------------------------------------------------------------
 
-    def _target(self, run_id: str, step: str | None) -> tuple[PipelineRun, str]:
-        """The run to act on for `step`: this one, or a new branch if its later steps started."""
-        run = self.load(run_id)
+    def _step_of(self, run: PipelineRun, step: str | None) -> str:
         step = step or run.current_step
         if step is None or step not in run.steps:
-            raise NotFound(f"run {run_id[:8]} has no step '{step}'")
-        if run.status is RunStatus.COMPLETED or run.later_steps_started(step):
-            run = self.load(self.branch(run_id, step, carry=True))
-        return run, step
+            raise NotFound(
+                f"run {run.run_id[:8]} has no step '{step}' (steps: {', '.join(run.step_order)})"
+            )
+        return step
+
+    def _perform(self, run_id: str, step: str | None, build: Build) -> str:
+        """Append the action `build` makes, branching first if it would change the past."""
+        run = self.load(run_id)
+        step = self._step_of(run, step)
+        if changes_the_past(run, step) and self.is_streaming(run_id):
+            raise IllegalTransition("wait for streaming to end (or cancel it) before branching")
+        events = plan(run, step, build)
+        for event in events:
+            self._append(event)
+        self.store.sync()
+        return events[0].run_id if events else run_id
 
     def pick(
         self,
@@ -291,27 +302,26 @@ class Engine:
         shown_order: list[str] | None = None,
     ) -> str:
         """Pick response `index` (0-based) of the step; returns the run that holds the pick."""
-        run, step = self._target(run_id, step)
-        state = run.steps[step]
-        if state.status is not StepStatus.RUNNING or not state.response_ids:
-            raise IllegalTransition(f"step '{step}' has no responses to pick from yet")
-        if not 0 <= index < len(state.response_ids):
-            raise WriteItError(
-                f"there is no response {index + 1}; step '{step}' has {len(state.response_ids)}"
-            )
-        self._append(
-            ResponsePicked(
+
+        def build(run: PipelineRun, name: str) -> ResponsePicked:
+            ids = run.steps[name].response_ids
+            if run.steps[name].status is not StepStatus.RUNNING or not ids:
+                raise IllegalTransition(f"step '{name}' has no responses to pick from yet")
+            if not 0 <= index < len(ids):
+                raise WriteItError(
+                    f"there is no response {index + 1}; step '{name}' has {len(ids)}"
+                )
+            return ResponsePicked(
                 run_id=run.run_id,
                 at=utcnow(),
-                step=step,
-                response_id=state.response_ids[index],
+                step=name,
+                response_id=ids[index],
                 index=index,
-                candidates=list(state.response_ids),
-                shown_order=list(shown_order or state.response_ids),
+                candidates=list(ids),
+                shown_order=list(shown_order or ids),
             )
-        )
-        self.store.sync()
-        return run.run_id
+
+        return self._perform(run_id, step, build)
 
     def edit(
         self,
@@ -322,23 +332,25 @@ class Engine:
         sources: list[str] | None = None,
     ) -> str:
         """Continue with `content` (an edit or a merge of responses) instead of a pick."""
-        run, step = self._target(run_id, step)
-        self._append(
-            StepEdited(
-                run_id=run.run_id, at=utcnow(), step=step, content=content, sources=sources or []
-            )
+        if not content.strip():
+            raise WriteItError("edited content is empty")
+        return self._perform(
+            run_id,
+            step,
+            lambda run, name: StepEdited(
+                run_id=run.run_id, at=utcnow(), step=name, content=content, sources=sources or []
+            ),
         )
-        self.store.sync()
-        return run.run_id
 
     def revise(self, run_id: str, *, step: str | None = None, feedback: str | None = None) -> str:
         """Prepare a regeneration (branching if needed, recording feedback); returns the run id."""
-        run, step = self._target(run_id, step)
-        if feedback is not None and feedback.strip():
-            self._append(
-                FeedbackGiven(run_id=run.run_id, at=utcnow(), step=step, feedback=feedback)
-            )
-        return run.run_id
+
+        def build(run: PipelineRun, name: str) -> FeedbackGiven | None:
+            if feedback is None or not feedback.strip():
+                return None
+            return FeedbackGiven(run_id=run.run_id, at=utcnow(), step=name, feedback=feedback)
+
+        return self._perform(run_id, step, build)
 
     async def regenerate(
         self, run_id: str, *, step: str | None = None, feedback: str | None = None
@@ -348,51 +360,17 @@ class Engine:
 
     # -- branching ---------------------------------------------------------------------------
 
-    def branch(self, run_id: str, from_step: str, *, carry: bool = False) -> str:
-        """A new run whose parent is `run_id`, with every step before `from_step` copied.
-
-        `carry` also copies `from_step`'s responses (still to choose from), which is how
-        changing the past continues in a branch without losing what was already streamed.
-        """
+    def branch(self, run_id: str, from_step: str) -> str:
+        """A new run whose parent is `run_id`, with every step before `from_step` copied."""
         run = self.load(run_id)
-        if from_step not in run.steps:
-            raise NotFound(
-                f"run {run_id[:8]} has no step '{from_step}' (steps: {', '.join(run.step_order)})"
-            )
+        self._step_of(run, from_step)
         if self.is_streaming(run_id):
             raise IllegalTransition("wait for streaming to end (or cancel it) before branching")
-        index = run.step_order.index(from_step)
-        copied = [run.steps[n].model_copy(deep=True) for n in run.step_order[:index]]
-        point = run.steps[from_step]
-        if carry and point.response_ids:
-            copied.append(
-                StepState(
-                    name=from_step,
-                    status=StepStatus.RUNNING,
-                    prompt=point.prompt,
-                    response_ids=list(point.response_ids),
-                    responses={k: v.model_copy(deep=True) for k, v in point.responses.items()},
-                    feedback=point.feedback,
-                    attempt=point.attempt,
-                )
-            )
-        event = RunCreated(
-            run_id=str(uuid.uuid4()),
-            at=utcnow(),
-            pipeline=run.pipeline,
-            pipeline_sha=run.pipeline_sha,
-            step_names=list(run.step_order),
-            inputs=dict(run.inputs),
-            style=run.style,
-            style_sha=run.style_sha,
-            parent_run_id=run.run_id,
-            branch_point=from_step,
-            model_overrides=run.model_overrides,
-            copied_steps=copied,
-        )
-        self._append(event)
+        events = branch_events(run, from_step, carry=False)
+        for event in events:
+            self._append(event)
         self.store.sync()
-        return event.run_id
+        return events[0].run_id
 
     def mark_error(self, run_id: str, message: str) -> None:
         """Record that the run cannot go on as it is (every response of a step failed)."""

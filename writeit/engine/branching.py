@@ -1,0 +1,79 @@
+"""Branches, and changing the past: an action on a step whose later steps started goes to a branch.
+
+Everything here only builds events; the engine appends them. An action destined for a new branch
+is checked against the branch's state in memory first, so an illegal one writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from writeit.domain.events import Event, RunCreated, RunStatusChanged
+from writeit.domain.fold import apply, fold
+from writeit.domain.models import PipelineRun, StepState
+from writeit.domain.status import RunStatus, StepStatus
+from writeit.storage.store import utcnow
+
+Build = Callable[[PipelineRun, str], Event | None]
+
+
+def changes_the_past(run: PipelineRun, step: str) -> bool:
+    return run.status is RunStatus.COMPLETED or run.later_steps_started(step)
+
+
+def branch_events(run: PipelineRun, from_step: str, *, carry: bool) -> list[Event]:
+    """A new run whose parent is `run`, with every step before `from_step` copied.
+
+    `carry` also copies `from_step`'s responses, still to choose from (the run is then already
+    running), which is how changing the past continues without losing what was streamed.
+    """
+    index = run.step_order.index(from_step)
+    copied = [run.steps[n].model_copy(deep=True) for n in run.step_order[:index]]
+    point = run.steps[from_step]
+    carried = carry and bool(point.response_ids)
+    if carried:
+        copied.append(
+            StepState(
+                name=from_step,
+                status=StepStatus.RUNNING,
+                prompt=point.prompt,
+                response_ids=list(point.response_ids),
+                responses={k: v.model_copy(deep=True) for k, v in point.responses.items()},
+                feedback=point.feedback,
+                attempt=point.attempt,
+            )
+        )
+    created = RunCreated(
+        run_id=str(uuid.uuid4()),
+        at=utcnow(),
+        pipeline=run.pipeline,
+        pipeline_sha=run.pipeline_sha,
+        step_names=list(run.step_order),
+        inputs=dict(run.inputs),
+        style=run.style,
+        style_sha=run.style_sha,
+        parent_run_id=run.run_id,
+        branch_point=from_step,
+        model_overrides=run.model_overrides,
+        copied_steps=copied,
+    )
+    if not carried:
+        return [created]
+    running = RunStatusChanged(run_id=created.run_id, at=created.at, status=RunStatus.RUNNING)
+    return [created, running]
+
+
+def plan(run: PipelineRun, step: str, build: Build) -> list[Event]:
+    """The events that perform `build`'s action on `step`, in this run or in a new branch."""
+    if not changes_the_past(run, step):
+        action = build(run, step)
+        return [action] if action is not None else []
+    events = branch_events(run, step, carry=True)
+    branch = fold(events)
+    assert branch is not None
+    action = build(branch, step)
+    if action is not None:
+        apply(branch, action)  # raises, before anything is written, if the action is illegal
+        events.append(action)
+    return events
