@@ -1,0 +1,266 @@
+"""Every key of the run screen changes the run exactly as the engine says it should."""
+
+from __future__ import annotations
+
+import pytest
+
+from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
+from writeit.engine.engine import Engine
+from writeit.tui.app import Start
+from writeit.tui.screens.dialogs import ConfirmDialog, TextDialog
+from writeit.tui.screens.history import HistoryScreen
+from writeit.tui.screens.new_run import Prefill
+from writeit.tui.screens.tree import TreeScreen
+
+from .conftest import OpenApp
+from .helpers import run_screen, shown, wait_settled, wait_until
+
+NEW_RUN = Start(prefill=Prefill("tech-article", {"topic": "LMDB"}, autostart=True))
+
+
+async def test_new_run_starts_at_once_and_1_picks_then_next_step_streams(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        run_id = screen.run_id
+        await pilot.press("1")
+        await wait_until(
+            pilot,
+            lambda: engine.load(run_id).steps["outline"].status is StepStatus.RUNNING,
+            what="outline to start",
+        )
+        run = engine.load(run_id)
+        assert run.steps["angles"].status is StepStatus.COMPLETED
+        assert run.steps["angles"].selected == 0
+        assert run_screen(app).viewed == "outline"
+        await wait_settled(pilot, app, "outline")
+
+
+async def test_every_step_picked_completes_the_run(open_app: OpenApp, engine: Engine) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        for step in ("angles", "outline", "draft", "polish"):
+            screen = await wait_settled(pilot, app, step)
+            await pilot.press("2")
+        await wait_until(pilot, lambda: engine.load(screen.run_id).status is RunStatus.COMPLETED)
+        run = engine.load(screen.run_id)
+        assert [s.selected for s in run.ordered_steps()] == [1, 1, 1, 1]
+
+
+async def test_e_edits_the_focused_response_and_continues(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        await pilot.press("tab", "tab")  # focus pane 2
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextDialog))
+        dialog = app.screen
+        assert isinstance(dialog, TextDialog)
+        assert (
+            dialog.text == engine.load(screen.run_id).steps["angles"].ordered_responses()[1].content
+        )
+        area = dialog.query_one("TextArea")
+        area.text = "My own angle: LMDB for people in a hurry"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot, lambda: engine.load(screen.run_id).steps["angles"].status is StepStatus.COMPLETED
+        )
+        angles = engine.load(screen.run_id).steps["angles"]
+        assert angles.content == "My own angle: LMDB for people in a hurry"
+        assert angles.selected is None
+        await wait_settled(pilot, app, "outline")
+        assert "My own angle" in (engine.load(screen.run_id).steps["outline"].prompt or "")
+
+
+async def test_f_records_feedback_and_regenerates(open_app: OpenApp, engine: Engine) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextDialog))
+        await pilot.press(*"shorter please")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: engine.load(screen.run_id).steps["angles"].attempt == 2)
+        await wait_settled(pilot, app, "angles")
+        angles = engine.load(screen.run_id).steps["angles"]
+        assert angles.feedback == "shorter please"
+        assert "shorter please" in (angles.prompt or "")
+        assert len(angles.earlier_response_ids) == 2
+
+
+async def test_r_regenerates_the_step(open_app: OpenApp, engine: Engine) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        first = engine.load(screen.run_id).steps["angles"].response_ids
+        await pilot.press("r")
+        await wait_until(pilot, lambda: engine.load(screen.run_id).steps["angles"].attempt == 2)
+        screen = await wait_settled(pilot, app, "angles")
+        again = engine.load(screen.run_id).steps["angles"]
+        assert set(again.response_ids).isdisjoint(first)
+        assert [p.response.response_id for p in screen.panes] == again.response_ids
+
+
+async def test_c_cancels_streaming_and_keeps_the_text(
+    open_app: OpenApp, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WRITEIT_OFFLINE_TPS", "20")
+    async with open_app(NEW_RUN) as (app, pilot):
+        await wait_until(
+            pilot,
+            lambda: (
+                app.screen.__class__.__name__ == "RunScreen"
+                and run_screen(app).panes
+                and all(p.displayed_chars > 0 for p in run_screen(app).panes)
+            ),
+            what="first tokens on screen",
+        )
+        screen = run_screen(app)
+        assert screen.streaming
+        await pilot.press("c")
+        await wait_until(pilot, lambda: not screen.streaming, what="streams to stop")
+        responses = engine.load(screen.run_id).steps["angles"].ordered_responses()
+        assert {r.status for r in responses} == {ResponseStatus.CANCELLED}
+        assert all(r.content for r in responses)
+        await wait_until(pilot, lambda: all("cancel" in str(p.note_text()) for p in screen.panes))
+
+
+async def test_b_branches_after_confirming(open_app: OpenApp, engine: Engine) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        parent = screen.run_id
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: engine.store.children(parent), what="a child run")
+        (child,) = engine.store.children(parent)
+        await wait_until(pilot, lambda: run_screen(app).run_id == child)
+        await wait_settled(pilot, app, "angles")
+        run = engine.load(child)
+        assert run.parent_run_id == parent and run.branch_point == "angles"
+        assert run.steps["angles"].attempt == 1
+
+
+async def test_b_then_n_does_not_branch(open_app: OpenApp, engine: Engine) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen is screen)
+        assert engine.store.children(screen.run_id) == []
+
+
+async def test_left_right_browse_steps_read_only(open_app: OpenApp, engine: Engine) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        await wait_settled(pilot, app, "angles")
+        await pilot.press("2")
+        screen = await wait_settled(pilot, app, "outline")
+        await pilot.press("left")
+        await wait_until(pilot, lambda: screen.viewed == "angles")
+        assert [p.picked for p in screen.panes] == [False, True]
+        assert not screen.can("pick", (0,)) and not screen.can("edit", ())
+        assert screen.can("branch", ())
+        await pilot.press("1")  # read-only: nothing happens
+        assert engine.load(screen.run_id).steps["angles"].selected == 1
+        await pilot.press("right")
+        await wait_until(pilot, lambda: screen.viewed == "outline")
+        await pilot.press("right")
+        await wait_until(pilot, lambda: screen.viewed == "draft")
+        assert "Not reached yet" in shown(screen.query_one("#guidance"))
+
+
+async def test_tab_moves_between_panes(open_app: OpenApp) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        await pilot.press("tab")
+        assert screen.focused_pane() is screen.panes[0]
+        await pilot.press("tab")
+        assert screen.focused_pane() is screen.panes[1]
+        await pilot.press("tab")
+        assert screen.focused_pane() is screen.panes[0]
+
+
+async def test_x_exports_and_says_where(open_app: OpenApp, engine: Engine) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        await pilot.press("x")
+        path = engine.workspace.exports / f"tech-article-{screen.run_id[:8]}.yaml"
+        await wait_until(pilot, path.exists, what="the export file")
+        assert f"run_id: {screen.run_id}" in path.read_text()
+        assert any(str(path) in n.message for n in app._notifications)
+
+
+async def test_t_shows_the_family_and_opens_a_child(open_app: OpenApp, engine: Engine) -> None:
+    run = engine.start_run("tech-article", {"topic": "trees"})
+    await engine.run_step(run.run_id)
+    child = engine.branch(run.run_id, "angles")
+    async with open_app(Start(run_id=run.run_id)) as (app, pilot):
+        await wait_settled(pilot, app, "angles")
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, TreeScreen))
+        tree = app.screen.query_one("Tree")
+        labels = [str(n.label) for n in tree.root.children[0].children]  # type: ignore[attr-defined]
+        assert any(child[:8] in label and "@angles" in label for label in labels)
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: run_screen(app).run_id == child, what="the child opened")
+
+
+async def test_h_shows_history_and_state_at_an_event(open_app: OpenApp, engine: Engine) -> None:
+    run = engine.start_run("tech-article", {"topic": "logs"})
+    await engine.run_step(run.run_id)
+    events = engine.store.events(run.run_id)
+    async with open_app(Start(run_id=run.run_id)) as (app, pilot):
+        await wait_settled(pilot, app)
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        table = app.screen.query_one("DataTable")
+        assert table.row_count == len(events)  # type: ignore[attr-defined]
+        await pilot.press(*["up"] * len(events))
+        state = app.screen.query_one("#state-text")
+        await wait_until(pilot, lambda: "After event 0" in shown(state))
+        assert "○ angles: pending" in shown(state)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen.__class__.__name__ == "RunScreen")
+
+
+async def test_changing_a_finished_run_continues_in_a_branch(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    run = engine.start_run("blog-post", {"topic": "tea"})
+    while engine.load(run.run_id).status is not RunStatus.COMPLETED:
+        await engine.run_step(run.run_id)
+        engine.pick(run.run_id, 0)
+    async with open_app(Start(run_id=run.run_id)) as (app, pilot):
+        screen = await wait_settled(pilot, app, "polish")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: screen.run_id != run.run_id, what="a new branch")
+        assert engine.load(run.run_id).steps["polish"].selected == 0  # the original is unchanged
+        branch = engine.load(screen.run_id)
+        assert branch.parent_run_id == run.run_id and branch.steps["polish"].selected == 1
+        assert any("new branch" in n.title.lower() for n in app._notifications)
+
+
+async def test_interrupted_responses_show_their_text_and_r_regenerates(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    from .fixtures import interrupted_run
+
+    run_id = interrupted_run(engine)
+    async with open_app(Start(run_id=run_id)) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        assert [p.response.status for p in screen.panes] == [ResponseStatus.INTERRUPTED] * 2
+        assert all("partial angle" in p.response.content for p in screen.panes)
+        assert "interrupted" in str(screen.panes[0].note_text())
+        await pilot.press("r")
+        await wait_until(pilot, lambda: engine.load(run_id).steps["angles"].attempt == 2)
+        screen = await wait_settled(pilot, app, "angles")
+        statuses = {r.status for r in engine.load(run_id).steps["angles"].ordered_responses()}
+        assert statuses == {ResponseStatus.COMPLETED}
+
+
+async def test_keys_that_do_not_apply_are_hidden(open_app: OpenApp) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        active = {b.binding.action for b in screen.active_bindings.values()}
+        assert "cancel" not in active and "pick(2)" not in active
+        assert {"pick(0)", "pick(1)", "edit", "feedback", "regenerate", "export"} <= active
