@@ -35,8 +35,9 @@ MODE_SETTINGS = {
     "full": {"version_reps": 21, "frame_reps": 11},
 }
 FIRST_FRAME_ENV = "WRITEIT_BENCH_FIRST_FRAME"
-# Visible text the home screen paints in its first frame (fallback when there is no hook).
-HOME_MARKERS = (b"WriteIt", b"New run", b"new run")
+# Visible text of the home screen's first frame (fallback when there is no hook): the empty
+# state, a column header of the runs table, or the footer's first key.
+HOME_MARKERS = (b"No runs yet", b"Pipeline", b"Recent runs", b"New run")
 ALT_SCREEN = b"\x1b[?1049h"  # a full-screen app switches to the alternate screen first
 FRAME_TIMEOUT_S = 20.0
 

@@ -25,7 +25,7 @@ MODE_SETTINGS: dict[str, dict[str, int]] = {
     # runs appended per repetition, repetitions, events in the replay run, runs for the list
     "tiny": {"runs": 2, "reps": 1, "fsync_runs": 1, "replay_events": 500, "list_runs": 200},
     "quick": {"runs": 10, "reps": 3, "fsync_runs": 1, "replay_events": 10_000, "list_runs": 10_000},
-    "full": {"runs": 30, "reps": 5, "fsync_runs": 3, "replay_events": 10_000, "list_runs": 10_000},
+    "full": {"runs": 30, "reps": 7, "fsync_runs": 2, "replay_events": 10_000, "list_runs": 10_000},
 }
 
 
@@ -106,7 +106,7 @@ def bench_append(mode: str) -> dict[str, Any]:
             logs = [with_fresh_ids(base) for _ in range(s["runs"])]
             rates[kind].append(_append_rate(kind, logs))
     fsync: dict[str, list[float]] = {k: [] for k in ("lmdb_fsync", "sqlite_full")}
-    for _ in range(max(1, s["reps"] // 2)):
+    for _ in range(s["reps"]):
         for kind in fsync:
             logs = [with_fresh_ids(base) for _ in range(s["fsync_runs"])]
             fsync[kind].append(_append_rate(kind, logs))
