@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from writeit.domain.errors import NotFound
+from writeit.domain.errors import IllegalTransition, NotFound
 from writeit.domain.events import (
     Event,
     ResponseFinished,
     ResponseTextAppended,
     RunCreated,
+    StepReset,
     StepStarted,
 )
 from writeit.domain.fold import apply, apply_finished, apply_text
@@ -64,6 +65,8 @@ def derive(txn: Any, event: Event) -> Writes:
     if step_name is not None:
         step = state.steps[step_name]
         writes[keys.step(event.run_id, step_name)] = dump_step(step)
+        if isinstance(event, StepReset):
+            writes[keys.step_responses(event.run_id, step_name)] = None
         if isinstance(event, StepStarted):
             writes[keys.step_responses(event.run_id, step_name)] = json.dumps(
                 step.response_ids
@@ -79,6 +82,14 @@ def _response_event(txn: Any, event: ResponseTextAppended | ResponseFinished) ->
     raw = txn.get(keys.response(event.response_id))
     if raw is None:
         raise NotFound(f"no response {event.response_id}")
+    # The fold looks the response up in the event's run and step; so must the store, or it
+    # would accept an event that no replay of the log can apply.
+    step_raw = txn.get(keys.step(event.run_id, event.step))
+    if step_raw is None or event.response_id not in json.loads(step_raw)["response_ids"]:
+        raise IllegalTransition(
+            f"response {event.response_id[:8]} is not one of step '{event.step}' "
+            f"of run {event.run_id[:8]}"
+        )
     r = AIResponse.model_validate_json(raw)
     if isinstance(event, ResponseTextAppended):
         apply_text(r, event)
