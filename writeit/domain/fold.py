@@ -93,6 +93,9 @@ def _response(state: PipelineRun, step_name: str, response_id: str) -> AIRespons
         raise WriteItError(f"step '{step_name}' has no response {response_id[:8]}") from None
 
 
+_DONE = (StepStatus.COMPLETED, StepStatus.SKIPPED)
+
+
 def _ensure_past_is_open(state: PipelineRun, step: str) -> None:
     if state.status is RunStatus.COMPLETED:
         raise IllegalTransition(f"run {state.run_id[:8]} is completed; branch to change it")
@@ -109,6 +112,11 @@ def _set_run_status(state: PipelineRun, status: RunStatus, error: str | None = N
 
 def _on_status(state: PipelineRun, e: RunStatusChanged) -> None:
     check_run(state.status, e.status)
+    unfinished = [s.name for s in state.ordered_steps() if s.status not in _DONE]
+    if e.status is RunStatus.COMPLETED and unfinished:
+        raise IllegalTransition(
+            f"run {state.run_id[:8]} cannot complete: step '{unfinished[0]}' is not done"
+        )
     state.status = e.status
     state.error = e.error
 
@@ -124,10 +132,7 @@ def _on_step_started(state: PipelineRun, e: StepStarted) -> None:
         raise IllegalTransition(f"step '{e.step}' is still streaming; cancel it first")
     if step.status is not StepStatus.RUNNING:
         check_step(e.step, step.status, StepStatus.RUNNING)
-    index = state.step_order.index(e.step)
-    for earlier in state.step_order[:index]:
-        if state.steps[earlier].status not in (StepStatus.COMPLETED, StepStatus.SKIPPED):
-            raise IllegalTransition(f"step '{earlier}' must be completed before '{e.step}'")
+    _ensure_earlier_done(state, e.step)
     if state.status is not RunStatus.RUNNING:
         _set_run_status(state, RunStatus.RUNNING)
     step.status = StepStatus.RUNNING
@@ -149,8 +154,16 @@ def _on_step_started(state: PipelineRun, e: StepStarted) -> None:
     state.current_step = e.step
 
 
+def _ensure_earlier_done(state: PipelineRun, step: str) -> None:
+    for earlier in state.step_order[: state.step_order.index(step)]:
+        if state.steps[earlier].status not in _DONE:
+            raise IllegalTransition(f"step '{earlier}' must be completed before '{step}'")
+
+
 def _on_skipped(state: PipelineRun, e: StepSkipped) -> None:
     step = _step(state, e.step)
+    _ensure_past_is_open(state, e.step)
+    _ensure_earlier_done(state, e.step)
     check_step(e.step, step.status, StepStatus.SKIPPED)
     step.status = StepStatus.SKIPPED
     _advance(state, e.step)
