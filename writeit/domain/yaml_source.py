@@ -43,8 +43,14 @@ class YamlSource:
 
     def pydantic_problems(self, err: ValidationError) -> list[str]:
         out = []
-        for e in err.errors():
+        errors = err.errors()
+        failed = [tuple(e["loc"]) for e in errors]
+        for e in errors:
             loc = tuple(p for p in e["loc"] if isinstance(p, str | int))
+            if e["type"] == "too_short" and any(
+                f[: len(e["loc"])] == tuple(e["loc"]) and len(f) > len(e["loc"]) for f in failed
+            ):
+                continue  # "at least 2 items after validation": an item failed, said already
             where = ".".join(str(p) for p in loc if not _is_union_tag(p))
             msg = e["msg"]
             if e["type"] == "extra_forbidden":
