@@ -13,6 +13,7 @@ from writeit.domain.errors import ValidationProblem, WriteItError
 from writeit.domain.events import ResponseFinished
 from writeit.domain.models import PipelineRun, StepState
 from writeit.domain.pipeline import load_pipeline
+from writeit.domain.status import ResponseStatus
 from writeit.domain.style import load_style
 from writeit.engine.engine import Engine
 from writeit.engine.workspace import default_home
@@ -49,13 +50,15 @@ def choose(step: StepState, how: str) -> int:
     """The 0-based index `--pick` selects among a finished step's responses."""
     responses = step.ordered_responses()
     usable = [i for i, r in enumerate(responses) if r.usable]
-    if not usable:
+    # Automatic picks take only complete answers, never the partial text of a failed stream.
+    complete = [i for i in usable if responses[i].status is ResponseStatus.COMPLETED]
+    if not (complete if how in ("first", "longest") else usable):
         reasons = "; ".join(f"{r.model_ref}: {r.error or r.status.value}" for r in responses)
         raise WriteItError(f"step '{step.name}': no response to pick ({reasons})")
     if how == "first":
-        return usable[0]
+        return complete[0]
     if how == "longest":
-        return max(usable, key=lambda i: len(responses[i].content))
+        return max(complete, key=lambda i: len(responses[i].content))
     if how.isdigit() and 1 <= int(how) <= len(responses):
         index = int(how) - 1
         if index not in usable:
