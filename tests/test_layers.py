@@ -15,9 +15,9 @@ ALLOWED = {
     "storage": {"domain", "storage"},
     "providers": {"domain", "providers"},
     "export": {"domain", "export"},
-    "engine": {"domain", "storage", "providers", "engine"},
-    "tui": {"domain", "storage", "providers", "engine", "export", "tui"},
-    "cli": {"domain", "storage", "providers", "engine", "export", "tui", "cli"},
+    "engine": {"domain", "storage", "providers", "engine", "logs"},
+    "tui": {"domain", "storage", "providers", "engine", "export", "tui", "logs"},
+    "cli": {"domain", "storage", "providers", "engine", "export", "tui", "cli", "logs"},
 }
 
 

@@ -17,6 +17,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return dispatch(args)
     except WriteItError as exc:
+        from writeit import logs
+
+        logs.error(f"writeit {args.command}: {exc}")
         first, *rest = str(exc).splitlines() or ["error"]
         print(f"writeit: error: {first}", file=sys.stderr)
         for line in rest:
@@ -27,3 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception:
+        from writeit import logs
+
+        logs.error(f"writeit {args.command}: crashed", exc_info=True)
+        raise

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+from writeit import logs
 from writeit.domain.catalog import find_pipeline, find_style
 from writeit.domain.config import UserConfig, load_user_config
 from writeit.domain.errors import IllegalTransition, NotFound, WriteItError
@@ -66,6 +67,7 @@ class Engine:
         self.secrets = secret_values(
             self.environ, [p.api_key_env for p in self.config.providers.values() if p.api_key_env]
         )
+        logs.configure(self.workspace.logs, self.secrets)
         self.on_event: list[EventListener] = []
         self.on_delta: list[DeltaListener] = []
         self.on_notice: list[NoticeListener] = []
@@ -90,6 +92,7 @@ class Engine:
 
     def _append(self, event: E, blobs: Mapping[bytes, bytes] | None = None) -> E:
         stamped = self.store.append(event, blobs)
+        logs.event(stamped)
         for listener in self.on_event:
             listener(stamped)
         return stamped
@@ -259,7 +262,9 @@ class Engine:
         )
         await fanout.run(jobs, self._tasks.setdefault(run_id, set()))
         self.store.sync()
-        return self.load(run_id)
+        finished = self.load(run_id)
+        logs.step_finished(finished, step)
+        return finished
 
     def cancel(self, run_id: str) -> int:
         """Cancel every response of the run still streaming; they end `cancelled` with their text."""
