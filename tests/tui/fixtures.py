@@ -6,8 +6,8 @@ import os
 import uuid
 
 from writeit.domain.events import ResponseStub, ResponseTextAppended, StepStarted
+from writeit.engine import engine as engine_module
 from writeit.engine.engine import Engine
-from writeit.storage.store import utcnow
 
 NO_SUCH_PID = 2**22 + 7  # above Linux's largest pid_max: never a live process
 
@@ -22,7 +22,7 @@ def started_step(engine: Engine, topic: str, owner_pid: int, texts: list[str]) -
     engine.store.append(
         StepStarted(
             run_id=run.run_id,
-            at=utcnow(),
+            at=engine_module.utcnow(),
             step="angles",
             prompt="Suggest angles",
             responses=stubs,
@@ -33,7 +33,7 @@ def started_step(engine: Engine, topic: str, owner_pid: int, texts: list[str]) -
         engine.store.append(
             ResponseTextAppended(
                 run_id=run.run_id,
-                at=utcnow(),
+                at=engine_module.utcnow(),
                 step="angles",
                 response_id=stub.response_id,
                 text=text,

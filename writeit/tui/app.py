@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class WriteItApp(App[None]):
         self.start = start or Start()
         self.hub = StreamHub()
         self.streaming_runs: set[str] = set()
+        self._streams = 0
         engine.on_delta.append(self.hub.feed)
         engine.on_event.append(self._engine_event)
         engine.on_notice.append(self._engine_notice)
@@ -92,11 +94,17 @@ class WriteItApp(App[None]):
     async def stream_step(self, run_id: str, step: str) -> None:
         """Stream one step; in the app's `engine` group so `workers.cancel_group` stops it."""
         self.streaming_runs.add(run_id)
+        self._streams += 1
+        if self._streams == 1:
+            gc.freeze()  # full collections would scan every widget: pauses of 50-100 ms
         try:
             await self.engine.run_step(run_id, step)
         except WriteItError as exc:
             self.notify(f"{step}: {exc}", severity="error", markup=False)
         finally:
+            self._streams -= 1
+            if not self._streams:
+                gc.unfreeze()  # what became garbage meanwhile is collected as usual
             self.streaming_runs.discard(run_id)
             for screen in self.screen_stack:
                 if isinstance(screen, RunScreen):

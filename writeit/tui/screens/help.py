@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -42,11 +41,12 @@ class HelpScreen(ModalScreen[None]):
         self.about = about
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold cyan", no_wrap=True)
-        table.add_column()
-        for keys, label in key_rows(self.about):
-            table.add_row(keys, label)
+        rows = key_rows(self.about)
+        width = max((len(keys) for keys, _ in rows), default=0) + 2
+        table = Text()
+        for keys, label in rows:
+            table.append(keys.ljust(width), style="bold cyan")
+            table.append(f"{label}\n")
         intro = getattr(self.about, "HELP", "")
         with VerticalScroll(classes="dialog dialog-wide help"):
             yield Static(Text(f"Keys: {self.about.title or 'WriteIt'}", style="bold"))

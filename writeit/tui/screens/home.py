@@ -65,7 +65,7 @@ class HomeScreen(WriteItScreen[None]):
         table = self.query_one(DataTable)
         for column in COLUMNS:
             table.add_column(column, key=column)
-        self.query_one("#filter", Input).display = False
+        table.focus()
         if self.engine.offline_only:
             self.query_one("#offline-notice", Static).update(
                 Text.assemble(

@@ -23,6 +23,8 @@ from writeit.engine.models import ALL_STEPS, parse_model_overrides, resolve_mode
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.text import ARROW, plain
 
+DEFAULT_PIPELINE = "tech-article"
+
 
 @dataclass
 class Prefill:
@@ -57,7 +59,8 @@ class NewRunScreen(WriteItScreen[None]):
 
     def compose(self) -> ComposeResult:
         names = sorted(self.pipelines.items)
-        chosen = self.prefill.pipeline if self.prefill.pipeline in names else None
+        wanted = self.prefill.pipeline or DEFAULT_PIPELINE
+        chosen = next((n for n in (wanted, DEFAULT_PIPELINE) if n in names), None)
         style = self.prefill.style or self.engine.config.style or DEFAULT_STYLE
         with VerticalScroll(id="new-run"):
             yield Label("Pipeline", classes="field-label")
@@ -98,6 +101,7 @@ class NewRunScreen(WriteItScreen[None]):
         if wanted and wanted not in self.pipelines.items:
             known = ", ".join(sorted(self.pipelines.items)) or "none"
             self._error("pipeline", f"unknown pipeline '{wanted}' (available: {known})")
+            self.prefill.autostart = False
         await self._build(self.pipeline)
         if self.prefill.autostart and self.pipeline is not None and self._required_given():
             self.call_after_refresh(self.action_start)
@@ -183,11 +187,12 @@ class NewRunScreen(WriteItScreen[None]):
 
     @on(Select.Changed, "#pipeline")
     async def _pipeline_changed(self) -> None:
-        if self._built_for is None:
-            return  # the initial value, before on_mount built the form
+        loaded = self.pipeline
+        if self._built_for is None or (loaded and loaded.config.name == self._built_for):
+            return  # the initial value (on_mount builds the form), or no change
         self._values.update(self._read_inputs())
         self._error("pipeline", "")
-        await self._build(self.pipeline)
+        await self._build(loaded)
 
     # -- starting ----------------------------------------------------------------------------
 

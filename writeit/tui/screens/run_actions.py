@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.containers import VerticalScroll
-
 from writeit.domain.errors import WriteItError
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 from writeit.export.files import default_path, write_export
@@ -179,7 +177,7 @@ class RunActions:
             await self.show_step()
 
     def action_pane(self: RunScreen, delta: int) -> None:
-        bodies = [p.query_one(".pane-body", VerticalScroll) for p in self.panes]
+        bodies = [p.view for p in self.panes]
         if not bodies:
             return
         pane = self.focused_pane()
