@@ -20,7 +20,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from writeit import logs
 
         logs.error(f"writeit {args.command}: {exc}")
-        first, *rest = str(exc).splitlines() or ["error"]
+        from writeit.domain.redact import strip_control  # errors may quote model/server text
+
+        first, *rest = strip_control(str(exc)).splitlines() or ["error"]
         print(f"writeit: error: {first}", file=sys.stderr)
         for line in rest:
             print(f"  {line}", file=sys.stderr)
