@@ -5,6 +5,9 @@ writer HOME RUNS MAP_SIZE   run RUNS pipelines (with branches, feedback, regener
                             while the other writer grows it too; prints {"events": n, "grown": g}.
 reader HOME STOP_FILE       list, show and history every run it sees, in-process through the CLI,
                             until STOP_FILE exists; any exit code but 0 or any exception fails.
+hammer HOME RUN TAG N       append N feedback events (TAG-0 .. TAG-N-1) to step `angles` of RUN
+                            as fast as it can once HOME/go exists, while another hammer does the
+                            same to the same run.
 """
 
 from __future__ import annotations
@@ -91,9 +94,29 @@ def reader(home: Path, stop_file: Path) -> tuple[int, int]:
             return iterations, commands
 
 
+def hammer(home: Path, run_id: str, tag: str, n: int) -> None:
+    """Say ready, wait for the go file (so both hammers really overlap), then append."""
+    import time
+
+    from writeit.domain.events import FeedbackGiven
+    from writeit.storage.store import utcnow
+
+    with Store(home / "writeit.lmdb") as store:
+        (home / f"ready-{tag}").touch()
+        deadline = time.monotonic() + 30
+        while not (home / "go").exists() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        for i in range(n):
+            store.append(
+                FeedbackGiven(run_id=run_id, at=utcnow(), step="angles", feedback=f"{tag}-{i}")
+            )
+
+
 def entry(argv: list[str]) -> int:
     try:
-        if argv[0] == "writer":
+        if argv[0] == "hammer":
+            hammer(Path(argv[1]), argv[2], argv[3], int(argv[4]))
+        elif argv[0] == "writer":
             n, grown = asyncio.run(writer(Path(argv[1]), int(argv[2]), int(argv[3])))
             print(json.dumps({"events": n, "grown": grown}))
         else:
