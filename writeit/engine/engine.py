@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import uuid
 from collections.abc import Callable, Mapping
@@ -45,6 +46,16 @@ from writeit.storage.store import Store, pid_alive, utcnow
 DEFAULT_STYLE = "tech-journalist"
 EventListener = Callable[[Event], None]
 E = TypeVar("E", bound=Event)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_pipeline(label: str, source: str) -> LoadedPipeline:
+    """A stored pipeline, parsed once per run: the result is frozen and depends only on its text.
+
+    Parsing and validating the YAML costs ~15 ms, and the run screen asks for the same run's
+    pipeline on every step switch and chrome update (bench/README.md, render keypresses).
+    """
+    return load_pipeline(label, source)
 
 
 class Engine:
@@ -134,7 +145,7 @@ class Engine:
         raw = self.store.get_raw(keys.config(run.pipeline, run.pipeline_sha))
         if raw is None:
             raise NotFound(f"the pipeline of run {run.run_id[:8]} is missing from the store")
-        return load_pipeline(f"<{run.pipeline} of run {run.run_id[:8]}>", raw.decode())
+        return _parsed_pipeline(f"<{run.pipeline} of run {run.run_id[:8]}>", raw.decode())
 
     def style_of(self, run: PipelineRun) -> StylePrimer | None:
         if not run.style or not run.style_sha:
