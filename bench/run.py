@@ -142,11 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     start = time.perf_counter()
+    load_before = os.getloadavg()[0]
     results = {}
     for name in sections:
         log(f"{name}: starting ({mode})")
         results[name] = spawn_section(name, mode)
-    print(json.dumps(assemble(mode, results, time.perf_counter() - start), indent=2))
+    report = assemble(mode, results, time.perf_counter() - start)
+    # other processes on the machine distort timings: say how busy it was
+    report["machine"]["load_avg_1m"] = {"start": load_before, "end": os.getloadavg()[0]}
+    print(json.dumps(report, indent=2))
     return 0
 
 
