@@ -26,6 +26,7 @@ from writeit.tui.screens.run_view import guidance, title_line
 from writeit.tui.text import short_id
 from writeit.tui.widgets.response_pane import ResponsePane
 from writeit.tui.widgets.step_bar import StepBar
+from writeit.tui.widgets.step_panes import StepPanes
 
 FPS = 30
 HEADER_EVERY = 8  # frames between header refreshes (tokens, tok/s) while streaming
@@ -77,6 +78,9 @@ class RunScreen(RunActions, WriteItScreen[None]):
         self.run = self.engine.load(run_id)
         self.viewed = self._default_step(self.run)
         self.panes: list[ResponsePane] = []
+        self._boxes: dict[str, StepPanes] = {}
+        self._boxes_run = run_id
+        self._descriptions: dict[str, str] = {}
         self.pending_pick: int | None = None
         self._frames = 0
         self._ticker: Timer | None = None
@@ -97,6 +101,7 @@ class RunScreen(RunActions, WriteItScreen[None]):
     async def on_mount(self) -> None:
         self._ticker = self.set_interval(1 / FPS, self._tick, pause=True)
         await self.show_step()
+        self.call_after_refresh(self._prebuild)
         step = self.run.steps[self.viewed]
         if self.autostart and step.status is StepStatus.PENDING and not self.streaming:
             self.start_step()
@@ -137,27 +142,44 @@ class RunScreen(RunActions, WriteItScreen[None]):
     # -- rendering ---------------------------------------------------------------------------
 
     async def show_step(self) -> None:
-        """Rebuild the panes for the step on screen (new step, new attempt, new run)."""
+        """Show the panes of the step on screen, building them if its attempt is new."""
         async with self._rebuild_lock:
             self._update_chrome()
-            step = self.step_state
-            box = self.query_one("#panes", Container)
-            hub = self.wapp.hub
-            panes = [
-                ResponsePane(i, r, hub.get(r.response_id), picked=step.selected == i)
-                for i, r in enumerate(step.ordered_responses())
-            ]
+            if self._boxes_run != self.run_id:  # another run now: its panes start afresh
+                for old in self._boxes.values():
+                    await old.remove()
+                self._boxes.clear()
+                self._boxes_run = self.run_id
+            box = await self._box_for(self.viewed)
             with self.app.batch_update():
-                await box.remove_children()
-                box.set_class(len(panes) > 3, "-grid")
-                box.styles.grid_size_columns = 3 if len(panes) > 6 else 2
-                if panes:
-                    await box.mount_all(panes)
-                else:
-                    await box.mount(Static(self._empty_text(), classes="empty-state"))
-            self.panes = panes
-            if any(p.live for p in panes) and self._ticker is not None:
+                for other in self._boxes.values():
+                    other.display = other is box
+            self.panes = box.panes
+            if any(p.live for p in box.panes) and self._ticker is not None:
                 self._ticker.resume()
+
+    async def _box_for(self, name: str, *, hidden: bool = False) -> StepPanes:
+        step = self.run.steps[name]
+        box = self._boxes.get(name)
+        if box is not None and box.key == tuple(step.response_ids) and box.key:
+            return box
+        if box is not None:
+            await box.remove()
+        box = self._boxes[name] = StepPanes(step, self.wapp.hub, self._empty_text())
+        box.display = not hidden
+        await self.query_one("#panes", Container).mount(box)
+        return box
+
+    async def _prebuild(self) -> None:
+        """Build the other steps' panes while idle, so moving to them is only a toggle."""
+        async with self._rebuild_lock:
+            for name in self.run.step_order:
+                if (
+                    self._boxes_run == self.run_id
+                    and name not in self._boxes
+                    and self.run.steps[name].response_ids
+                ):
+                    await self._box_for(name, hidden=True)
 
     def _empty_text(self) -> str:
         if self.step_state.status is StepStatus.PENDING and self.viewed == self.run.current_step:
@@ -167,9 +189,11 @@ class RunScreen(RunActions, WriteItScreen[None]):
     def _update_chrome(self) -> None:
         self.query_one("#run-title", Static).update(title_line(self.run))
         self.query_one(StepBar).show(self.run, self.viewed)
-        spec = self.engine.pipeline_of(self.run).config.step(self.viewed)
+        if not self._descriptions:
+            config = self.engine.pipeline_of(self.run).config
+            self._descriptions = {s.name: s.description for s in config.steps}
         self.query_one("#guidance", Static).update(
-            guidance(self.run, self.viewed, self.streaming, spec.description)
+            guidance(self.run, self.viewed, self.streaming, self._descriptions[self.viewed])
         )
         self.sub_title = f"run {short_id(self.run_id)}"
         self.refresh_bindings()
@@ -202,19 +226,19 @@ class RunScreen(RunActions, WriteItScreen[None]):
             return
         self.reload()
         if isinstance(event, ResponseFinished):
-            for pane in self.panes:
-                if pane.response.response_id == event.response_id:
-                    found = self.run.response(event.response_id)
-                    if found is not None:
+            found = self.run.response(event.response_id)
+            for box in self._boxes.values():
+                for pane in box.panes:
+                    if found is not None and pane.response.response_id == event.response_id:
                         pane.finish(found)
             self._update_chrome()
             return
-        shown = [p.response.response_id for p in self.panes]
-        if getattr(event, "step", None) == self.viewed and shown != self.step_state.response_ids:
+        for box in self._boxes.values():
+            box.mark_picked(self.run.steps[box.step].selected)
+        step = getattr(event, "step", None)
+        if step == self.viewed and self._boxes[step].key != tuple(self.step_state.response_ids):
             await self.show_step()
         else:
-            for pane in self.panes:
-                pane.set_picked(self.step_state.selected == pane.index)
             self._update_chrome()
 
     def stream_ended(self, run_id: str) -> None:

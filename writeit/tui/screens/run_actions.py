@@ -37,6 +37,8 @@ class RunActions:
             responses = step.ordered_responses()
             if not current or index >= len(responses) or self.pending_pick is not None:
                 return False
+            if responses[index].status is ResponseStatus.STREAMING:
+                return False
             return step.status is StepStatus.RUNNING or run.status is RunStatus.COMPLETED
         if self.streaming:
             return False

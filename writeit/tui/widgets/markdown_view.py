@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 
+from markdown_it import MarkdownIt
 from rich.console import Console
 from rich.markdown import Heading, Markdown
 from rich.style import Style
@@ -34,12 +35,21 @@ class _LeftHeading(Heading):
 
 
 class PaneMarkdown(Markdown):
-    """Rich Markdown with left headings and link targets written out (never clickable)."""
+    """Rich Markdown with left headings and link targets written out (never clickable).
+
+    Rich builds a new parser per document; this reuses one (it is called every frame).
+    """
 
     elements = {**Markdown.elements, "heading_open": _LeftHeading}
 
     def __init__(self, text: str) -> None:
-        super().__init__(text, hyperlinks=False, code_theme="ansi_dark")
+        self.__dict__.update(_SETTINGS.__dict__)
+        self.markup = text
+        self.parsed = _PARSER.parse(text)
+
+
+_SETTINGS = Markdown("", hyperlinks=False, code_theme="ansi_dark")
+_PARSER = MarkdownIt().enable("strikethrough").enable("table")
 
 
 THEME = Theme(
@@ -154,7 +164,7 @@ class MarkdownView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
-        if width != self._width:
+        if width and width != self._width:  # hidden (width 0): keep the lines for later
             self._width = width
             self._rerender()
 
