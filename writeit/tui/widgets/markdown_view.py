@@ -71,7 +71,11 @@ def render_markdown(text: str, width: int) -> list[Strip]:
     if not text.strip() or width <= 0:
         return []
     options = CONSOLE.options.update(width=width, highlight=False, markup=False)
-    return [Strip(line) for line in CONSOLE.render_lines(PaneMarkdown(text), options, pad=False)]
+    strips = [Strip(line) for line in CONSOLE.render_lines(PaneMarkdown(text), options, pad=False)]
+    blank = [not s.text.strip() for s in strips]
+    start = blank.index(False) if False in blank else len(strips)
+    end = len(strips) - (blank[::-1].index(False) if False in blank else 0)
+    return strips[start:end]  # blocks are joined by exactly one blank line
 
 
 def render_plain(text: str, width: int) -> list[Strip]:
