@@ -1,0 +1,94 @@
+"""The real `writeit new` in a real terminal (tmux): pick every step with `1`, export with `x`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+STEPS = ("angles", "outline", "draft", "polish")
+
+
+class Terminal:
+    """One detached tmux session running a command at 120x36."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.name = f"writeit-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", "120", "-y", "36",
+             f"env {exports} {' '.join(command)}; sleep 30"],
+            check=True,
+        )  # fmt: skip
+
+    def screen(self) -> str:
+        out = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+        )
+        return out.stdout
+
+    def press(self, key: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+
+    def wait_for(self, predicate: Callable[[str], bool], what: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if predicate(text):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; screen:\n{text}")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.fixture
+def terminal(home: Path) -> Iterator[Callable[[list[str]], Terminal]]:
+    opened: list[Terminal] = []
+
+    def start(args: list[str]) -> Terminal:
+        env = {
+            "WRITEIT_HOME": str(home),
+            "WRITEIT_OFFLINE_TPS": "200",
+            "TERM": "xterm-256color",
+            "PATH": os.environ.get("PATH", ""),
+        }
+        term = Terminal([sys.executable, "-m", "writeit", *args], env)
+        opened.append(term)
+        return term
+
+    yield start
+    for term in opened:
+        term.close()
+
+
+def test_new_run_picked_through_every_step_then_exported(
+    terminal: Callable[[list[str]], Terminal], home: Path
+) -> None:
+    term = terminal(["new", "tech-article", "--input", "'topic=LMDB in tmux'"])
+    for step in STEPS:
+        term.wait_for(
+            lambda s, step=step: f"{step} —" in s and "Pick one to continue" in s,
+            f"step {step} to finish streaming",
+        )
+        term.press("1")
+    term.wait_for(lambda s: "Article complete" in s, "the run to complete")
+    term.press("x")
+    screen = term.wait_for(lambda s: "Exported to" in s, "the export toast")
+    exports = list((home / "exports").glob("tech-article-*.yaml"))
+    assert len(exports) == 1, screen
+    text = exports[0].read_text()
+    assert "topic: LMDB in tmux" in text and "status: completed" in text
