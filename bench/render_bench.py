@@ -40,7 +40,7 @@ SIZE = (200, 50)
 MODELS = ("p1", "p2", "p3", "p4")
 MODE_SETTINGS: dict[str, dict[str, Any]] = {
     "tiny": {"trial_s": 0.6, "search_steps": 0, "search_reps": 1, "keypresses": 3, "reps": 1},
-    "quick": {"trial_s": 3.0, "search_steps": 2, "search_reps": 1, "keypresses": 30, "reps": 3},
+    "quick": {"trial_s": 3.0, "search_steps": 2, "search_reps": 1, "keypresses": 24, "reps": 3},
     "full": {"trial_s": 6.0, "search_steps": 4, "search_reps": 3, "keypresses": 90, "reps": 5},
 }
 
@@ -429,7 +429,7 @@ async def trial(
     `Trial.error` instead of discarding the measurement; one raised before it propagates.
     """
     per_stream = rate / len(MODELS)
-    provider = PacedProvider(per_stream, max(20, int(per_stream * seconds)))
+    provider = PacedProvider(per_stream, max(8, int(per_stream * seconds)))
     measured: dict[str, Any] = {}
     error = ""
     with tempfile.TemporaryDirectory() as tmp:
@@ -584,7 +584,8 @@ async def sustained_rate(
             low = mid
         else:
             high = mid
-    return {"rate": low, "trials": [t.summary() for t in trials]}
+    lowest = min(t.rate for t in trials)
+    return {"rate": low, "lowest_tried": lowest, "trials": [t.summary() for t in trials]}
 
 
 def run(mode: str) -> dict[str, Any]:
@@ -608,8 +609,11 @@ async def _run(mode: str) -> dict[str, Any]:
         "reps": s["reps"],
     }
     log("render: naive baseline (Markdown.update per token)")
+    # The naive renderer's lag floor (an executor hop and a remount per token) sits close to the
+    # 100 ms limit even at a few tokens per second, so one noisy trial decides its rate: it
+    # always takes the median of 3, from 25 tok/s, bisecting once (tiny: one trial).
     naive = await sustained_rate(
-        TARGETS["naive"], 50.0, s["trial_s"], s["search_steps"], s["search_reps"]
+        TARGETS["naive"], 25.0, s["trial_s"], min(1, s["search_steps"]), 1 if mode == "tiny" else 3
     )
     details["naive"] = naive
     out["render.naive_tokens_per_s_sustained"] = round(naive["rate"])
@@ -625,8 +629,17 @@ async def _run(mode: str) -> dict[str, Any]:
     out["render.tokens_per_s_sustained"] = round(real["rate"])
     if naive["rate"]:
         out["render.speedup_vs_naive"] = rnd(real["rate"] / naive["rate"])
+    elif real["rate"]:
+        # the naive renderer kept up with none of the rates tried, down to the lowest: the
+        # speedup is at least real / lowest (stated as a lower bound, never as a measurement)
+        out["render.speedup_vs_naive"] = rnd(real["rate"] / naive["lowest_tried"])
+        details["speedup_vs_naive_is_lower_bound"] = True
+        details["speedup_note"] = (
+            f"the naive baseline sustained none of the rates tried (lowest "
+            f"{naive['lowest_tried']:.1f} tok/s), so the figure is a lower bound"
+        )
     else:
-        reasons["render.speedup_vs_naive"] = "the naive baseline sustained no tested rate"
+        reasons["render.speedup_vs_naive"] = "neither renderer sustained a tested rate"
     log(f"render: lag at {TARGET_RATE:.0f} tok/s x {s['reps']}")
     at_target = [await trial(TARGETS["real"], TARGET_RATE, s["trial_s"]) for _ in range(s["reps"])]
     details["at_2000"] = [t.summary() for t in at_target]
