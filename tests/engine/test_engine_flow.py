@@ -198,5 +198,7 @@ async def test_illegal_change_of_the_past_creates_no_branch(engine: Engine) -> N
     assert engine.store.recent_run_ids() == runs_before
     branch = engine.load(engine.edit(run_id, "# Mine", step="polish"))
     assert branch.status is RunStatus.COMPLETED and branch.article == "# Mine"
-    statuses = [e.status for e in engine.store.events(branch.run_id) if e.type == "run_status_changed"]
+    statuses = [
+        e.status for e in engine.store.events(branch.run_id) if e.type == "run_status_changed"
+    ]
     assert statuses == [RunStatus.RUNNING]
