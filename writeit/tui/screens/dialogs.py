@@ -82,7 +82,9 @@ class TextDialog(ModalScreen[str | None]):
     def action_save(self) -> None:
         text = self.query_one(TextArea).text
         if not text.strip() and not self.allow_empty:
-            self.query_one("#dialog-error", Static).update("Write something first (esc cancels).")
+            error = self.query_one("#dialog-error", Static)
+            error.update("Write something first (esc cancels).")
+            error.add_class("-shown")
             return
         self.dismiss(text)
 

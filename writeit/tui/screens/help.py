@@ -19,7 +19,7 @@ def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
             if not binding.description or binding.key in seen:
                 continue
             seen.add(binding.key)
-            label = binding.group.description if binding.group else binding.description
+            label = binding.tooltip or binding.description
             shown = binding.key_display or screen.app.get_key_display(binding)
             keys.setdefault(label, []).append(shown)
     return [(_join(found), label) for label, found in keys.items()]
@@ -53,7 +53,9 @@ class HelpScreen(ModalScreen[None]):
             if intro:
                 yield Static(Text(intro), classes="help-intro")
             yield Static(table)
-            yield Static(Text("ctrl+p lists these as commands too. esc closes.", style="dim"))
+            yield Static(
+                Text("ctrl+p: every action here as a command, and themes. esc closes.", style="dim")
+            )
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)

@@ -88,7 +88,7 @@ class HistoryScreen(WriteItScreen[None]):
             yield DataTable(id="events", cursor_type="row")
             with VerticalScroll(id="state"):
                 yield Static(id="state-text")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

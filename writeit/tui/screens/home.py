@@ -21,9 +21,9 @@ CHUNK = 200  # run snapshots read per scan step (filtering skips non-matching ru
 COLUMNS = ("Topic", "Pipeline", "Status", "Steps", "Created", "Branched from", "Run")
 EMPTY = (
     "No runs yet.\n\n"
-    "Press n to start one: choose a pipeline (tech-article: angles > outline > draft > polish),\n"
-    "give it a topic, and watch several models write side by side. Press 1, 2… to pick the\n"
-    "response you like at each step; the next step starts from your pick.\n\n"
+    "Press n to start one: choose a pipeline (tech-article: angles > outline > draft > "
+    "polish), give it a topic, and watch several models write side by side. Press 1, 2… to "
+    "pick the response you like at each step; the next step starts from your pick.\n\n"
     "From a shell: writeit new tech-article --input topic='Your topic'"
 )
 
@@ -59,7 +59,7 @@ class HomeScreen(WriteItScreen[None]):
             yield Input(placeholder="filter by topic, pipeline, status or id", id="filter")
             yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
             yield Static(EMPTY, id="empty", classes="empty-state", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -88,13 +88,13 @@ class NewRunScreen(WriteItScreen[None]):
             yield Static(
                 plain("Skipped broken files:\n" + "\n".join(problems)) if problems else "",
                 id="catalog-problems",
-                classes="field-error",
+                classes="field-error -shown" if problems else "field-error",
             )
             yield Static(id="form-error", classes="field-error")
             with Horizontal(id="form-buttons"):
                 yield Button("Start run (ctrl+s)", variant="primary", id="start")
                 yield Button("Back (esc)", id="back")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     async def on_mount(self) -> None:
         wanted = self.prefill.pipeline
@@ -103,8 +103,17 @@ class NewRunScreen(WriteItScreen[None]):
             self._error("pipeline", f"unknown pipeline '{wanted}' (available: {known})")
             self.prefill.autostart = False
         await self._build(self.pipeline)
+        self._focus_first_empty()
         if self.prefill.autostart and self.pipeline is not None and self._required_given():
             self.call_after_refresh(self.action_start)
+
+    def _focus_first_empty(self) -> None:
+        """Start where typing is needed: the first required input still empty."""
+        loaded, values = self.pipeline, self._read_inputs()
+        for spec in loaded.config.inputs if loaded else ():
+            if spec.required and not values.get(spec.name, "").strip():
+                self.query_one(f"#input-{spec.name}").focus()
+                return
 
     @property
     def pipeline(self) -> LoadedPipeline | None:
@@ -219,6 +228,7 @@ class NewRunScreen(WriteItScreen[None]):
         for widget in self.query(f"#error-{name}"):
             if isinstance(widget, Static):
                 widget.update(plain(message))
+                widget.set_class(bool(message), "-shown")
 
     def _check(self, inputs: dict[str, str]) -> list[str]:
         """Models the writer changed, as `--model` strings; fields with problems are marked."""

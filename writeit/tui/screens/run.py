@@ -30,7 +30,8 @@ from writeit.tui.widgets.step_panes import StepPanes
 
 FPS = 30
 HEADER_EVERY = 8  # frames between header refreshes (tokens, tok/s) while streaming
-PICK = Binding.Group("Pick", compact=True)
+PICK = Binding.Group("Pick")
+STEP = Binding.Group("Step")
 
 
 class RunScreen(RunActions, WriteItScreen[None]):
@@ -48,7 +49,7 @@ class RunScreen(RunActions, WriteItScreen[None]):
                 str(i + 1),
                 f"pick({i})",
                 "Pick",
-                tooltip=f"Pick response {i + 1} and continue",
+                tooltip="Pick that response and continue",
                 group=PICK,
                 id=f"pick_{i + 1}",
             )
@@ -56,18 +57,28 @@ class RunScreen(RunActions, WriteItScreen[None]):
         ],
         Binding("e", "edit", "Edit", tooltip="Edit the picked or focused response, continue"),
         Binding("f", "feedback", "Feedback", tooltip="Give feedback, then regenerate the step"),
-        Binding("r", "regenerate", "Regenerate", tooltip="Regenerate (or start) the step"),
+        Binding("r", "regenerate", "Regen", tooltip="Regenerate (or start) the step"),
         Binding("c", "cancel", "Cancel", tooltip="Cancel streaming (text so far is kept)"),
         Binding("b", "branch", "Branch", tooltip="Branch a new run from the step on screen"),
-        Binding(
-            "left", "step(-1)", "Step", key_display="←", priority=True, tooltip="Previous step"
-        ),
-        Binding("right", "step(1)", "Step", key_display="→", priority=True, tooltip="Next step"),
-        Binding("tab", "pane(1)", "Pane", show=False, tooltip="Next pane"),
-        Binding("shift+tab", "pane(-1)", "Pane", show=False, tooltip="Previous pane"),
+        *[
+            Binding(
+                key,
+                f"step({delta})",
+                "Step",
+                key_display=shown,
+                priority=True,
+                group=STEP,
+                tooltip="Previous / next step",
+            )
+            for key, delta, shown in (("left", -1, "←"), ("right", 1, "→"))
+        ],
+        Binding("tab", "pane(1)", "Pane", show=False, tooltip="Next / previous pane"),
+        Binding("shift+tab", "pane(-1)", "Pane", show=False, tooltip="Next / previous pane"),
         Binding("x", "export", "Export", tooltip="Export the run (YAML or Markdown)"),
-        Binding("t", "tree", "Tree", tooltip="Branch tree of this run's family"),
-        Binding("h", "history", "History", tooltip="Event log of this run (time travel)"),
+        Binding("t", "tree", "Tree", show=False, tooltip="Branch tree of this run's family"),
+        Binding(
+            "h", "history", "History", show=False, tooltip="Event log of this run (time travel)"
+        ),
         Binding("escape", "back", "Back", tooltip="Back to the list of runs"),
     ]
 
@@ -96,7 +107,7 @@ class RunScreen(RunActions, WriteItScreen[None]):
         yield StepBar(id="step-bar")
         yield Static(id="guidance")
         yield Container(id="panes")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     async def on_mount(self) -> None:
         self._ticker = self.set_interval(1 / FPS, self._tick, pause=True)

@@ -33,10 +33,10 @@ def guidance(run: PipelineRun, viewed: str, streaming: bool, description: str) -
     if streaming and current:
         live = sum(1 for r in responses if r.status is ResponseStatus.STREAMING)
         text.append(f"● {live} of {count} streaming. ", style="bold cyan")
-        text.append("c cancels · tab moves between panes · 1-9 picks a finished one")
+        text.append("c cancels · tab switches pane · 1-9 picks a finished one")
     elif run.status is RunStatus.COMPLETED and current:
         text.append("✓ Article complete. ", style="bold green")
-        text.append("x exports it · 1-9/e/f/r change this step in a new branch · t tree")
+        text.append("x exports · 1-9, e, f or r redo this step in a new branch")
     elif step.status is StepStatus.COMPLETED:
         how = f"picked response {step.selected + 1}" if step.selected is not None else "edited"
         text.append(f"✓ Done ({how}); read-only. ", style="green")

@@ -14,18 +14,23 @@ from writeit.tui.text import RUN_STYLE, plain, short_id, topic, when
 
 
 def node_label(run: PipelineRun, current: str) -> Text:
-    """`1a2b3c4d  @draft  completed  3/4  12:01  LMDB`; the run you came from is marked."""
+    """`1a2b3c4d @draft · completed · 3/4 · 12:01 · LMDB`; the run you came from is marked."""
     text = Text(short_id(run.run_id), style="bold" if run.run_id == current else "")
     if run.branch_point:
-        text.append(f"  @{run.branch_point}", style="magenta")
-    text.append("  ")
-    text.append(run.status.value, style=RUN_STYLE[run.status])
-    text.append(f"  {run.steps_done}/{len(run.step_order)}  {when(run.created_at)}  ", style="dim")
-    text.append_text(plain(topic(run)[:40]))
+        text.append(f" @{run.branch_point}", style="magenta")
+    parts: list[Text] = [
+        Text(run.status.value, style=RUN_STYLE[run.status]),
+        Text(f"{run.steps_done}/{len(run.step_order)} steps"),
+        Text(when(run.created_at)),
+        plain(topic(run)[:40]),
+    ]
     if run.archived:
-        text.append("  (archived)", style="dim italic")
+        parts.append(Text("archived", style="italic"))
+    for part in parts:
+        text.append(" · ", style="dim")
+        text.append_text(part)
     if run.run_id == current:
-        text.append("  ◀ this run", style="bold cyan")
+        text.append(" ◀ this run", style="bold cyan")
     return text
 
 
@@ -46,7 +51,7 @@ class TreeScreen(WriteItScreen[str | None]):
     def compose(self) -> ComposeResult:
         yield Static(Text("Branch tree", style="bold"), id="tree-title")
         yield Tree(Text("runs"), id="family")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         root, children = self.engine.family(self.run_id)
