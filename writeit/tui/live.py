@@ -36,9 +36,6 @@ class StreamBuffer:
             return "", end
         return "".join(self.chunks[index:end]), end
 
-    def text(self) -> str:
-        return "".join(self.chunks)
-
     def rate(self, now: float | None = None) -> float | None:
         """Tokens per second since the first token (None before it)."""
         if self.first_token_at is None:

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from rich.text import Text
 
-from writeit.domain.models import AIResponse, PipelineRun, StepState
+from writeit.domain.models import PipelineRun, StepState
 from writeit.domain.redact import strip_control
-from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
+from writeit.domain.status import RunStatus, StepStatus
 
 ARROW = "\u203a"  # a thin right angle between steps
 STEP_GLYPH = {
@@ -16,13 +16,6 @@ STEP_GLYPH = {
     StepStatus.RUNNING: "●",
     StepStatus.COMPLETED: "✓",
     StepStatus.SKIPPED: "-",
-}
-RESPONSE_STYLE = {
-    ResponseStatus.STREAMING: "bold $accent",
-    ResponseStatus.COMPLETED: "bold green",
-    ResponseStatus.FAILED: "bold red",
-    ResponseStatus.CANCELLED: "bold yellow",
-    ResponseStatus.INTERRUPTED: "bold yellow",
 }
 RUN_STYLE = {
     RunStatus.INITIALIZING: "dim",
@@ -75,7 +68,3 @@ def step_summary(step: StepState) -> str:
     if step.status is StepStatus.COMPLETED:
         picked = f", picked {step.selected + 1}" if step.selected is not None else ", edited"
     return f"{STEP_GLYPH[step.status]} {step.name}: {step.status.value}{picked}"
-
-
-def response_status(r: AIResponse) -> Text:
-    return Text(r.status.value, style=RESPONSE_STYLE[r.status].replace("$accent", "cyan"))

@@ -1,0 +1,48 @@
+"""Streaming pieces on their own: where blocks end, and the pane's flush hook for benchmarks."""
+
+from __future__ import annotations
+
+from writeit.domain.models import AIResponse
+from writeit.domain.status import ResponseStatus
+from writeit.storage.store import utcnow
+from writeit.tui.live import StreamBuffer
+from writeit.tui.widgets.markdown_view import committable
+from writeit.tui.widgets.response_pane import ResponsePane
+
+from .conftest import OpenApp
+from .helpers import wait_until
+
+
+def test_blocks_end_at_blank_lines_outside_code_fences() -> None:
+    assert committable("para one\n\npara two", False) == (len("para one\n\n"), False)
+    assert committable("no blank line yet\nstill going", False) == (0, False)
+    fenced = "```python\nx = 1\n\ny = 2\n"
+    assert committable(fenced, False)[0] == 0  # the blank line is inside the fence
+    closed = fenced + "```\n\nafter"
+    assert committable(closed, False) == (len(fenced + "```\n\n"), False)
+    assert committable("y = 2\n```\n\nnext", True) == (len("y = 2\n```\n\n"), False)
+
+
+async def test_pane_flushes_what_arrived_and_records_it(open_app: OpenApp) -> None:
+    response = AIResponse(
+        response_id="r1", provider="offline", model="writer", prompt_used="", created_at=utcnow()
+    )
+    buffer = StreamBuffer()
+    async with open_app() as (app, pilot):
+        pane = ResponsePane(0, response, buffer, picked=False)
+        await app.screen.mount(pane)
+        text = "# Title\n\nFirst paragraph, complete.\n\n- item one\n- item tw"
+        for token in text.split(" "):
+            buffer.feed(token + " ")
+        pane.flush()
+        assert pane.displayed_chars == buffer.received_chars
+        assert pane.flushes[-1].displayed_chars == buffer.received_chars
+        assert pane.view.source == text + " "
+        pane.flush()  # nothing new: no record
+        assert len(pane.flushes) == 1
+        await wait_until(pilot, lambda: pane.view.virtual_size.height > 0)
+        finished = response.model_copy(
+            update={"status": ResponseStatus.COMPLETED, "content": "Done."}
+        )
+        pane.finish(finished)
+        assert not pane.live and pane.view.source == "Done."
