@@ -173,3 +173,16 @@ async def test_model_text_is_shown_as_text(open_app: OpenApp, engine: Engine) ->
         assert screen.run_id == run_id
         source = screen.panes[0].view.source
         assert "[bold red]not markup[/]" in source and "\x1b" not in source
+
+
+async def test_r_resumes_the_run_last_open(open_app: OpenApp, engine: Engine) -> None:
+    run_id = engine.start_run("tech-article", {"topic": "resume me"}).run_id
+    engine.start_run("tech-article", {"topic": "a newer run"})
+    async with open_app(Start(run_id=run_id)) as (app, pilot):
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert "resume me" in shown(app.screen.query_one("#resume"))
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
+        assert app.screen.run_id == run_id  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,7 @@ class WriteItApp(App[None]):
         self.hub = StreamHub()
         self.streaming_runs: set[str] = set()
         self._streams = 0
+        self.session_id = uuid.uuid4().hex
         engine.on_delta.append(self.hub.feed)
         engine.on_event.append(self._engine_event)
         engine.on_notice.append(self._engine_notice)

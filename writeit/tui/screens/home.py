@@ -40,6 +40,7 @@ class HomeScreen(WriteItScreen[None]):
     HELP = "Your runs, newest first. Archived runs are hidden (their history is kept)."
     BINDINGS = [
         Binding("n", "new_run", "New run", id="new_run"),
+        Binding("r", "resume", "Resume", id="resume", tooltip="Open the run you were on last"),
         Binding("enter", "open_run", "Open", id="open_run"),
         Binding("d", "archive", "Archive", id="archive", tooltip="Archive the run (log kept)"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
@@ -52,10 +53,12 @@ class HomeScreen(WriteItScreen[None]):
         self._scanned = 0
         self._exhausted = False
         self._filter = ""
+        self._last: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
             yield Static(id="offline-notice", classes="notice")
+            yield Static(id="resume", classes="resume")
             yield Input(placeholder="filter by topic, pipeline, status or id", id="filter")
             yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
             yield Static(EMPTY, id="empty", classes="empty-state", markup=False)
@@ -79,6 +82,20 @@ class HomeScreen(WriteItScreen[None]):
 
     def on_screen_resume(self) -> None:
         self.reload()
+        self._last = self.engine.sessions.last_run()
+        box = self.query_one("#resume", Static)
+        box.display = self._last is not None
+        if self._last is not None:
+            run = self.engine.load(self._last)
+            box.update(
+                Text.assemble(
+                    ("r", "bold"),
+                    " resumes where you left off: ",
+                    plain(topic(run)[:50], "italic"),
+                    f" ({run.pipeline}, {run.status.value}, run {short_id(run.run_id)})",
+                )
+            )
+        self.refresh_bindings()
 
     @property
     def table(self) -> DataTable[Text]:
@@ -161,12 +178,18 @@ class HomeScreen(WriteItScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open_run", "archive"):
             return self.selected_run is not None
+        if action == "resume":
+            return self._last is not None
         if action == "clear_filter":
             return bool(self._filter) or self.query_one("#filter", Input).display
         return True
 
     def action_new_run(self) -> None:
         self.wapp.open_new_run()
+
+    def action_resume(self) -> None:
+        if self._last is not None:
+            self.wapp.open_run(self._last)
 
     def action_open_run(self) -> None:
         run_id = self.selected_run

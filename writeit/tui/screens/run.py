@@ -206,6 +206,8 @@ class RunScreen(RunActions, WriteItScreen[None]):
         self.query_one("#guidance", Static).update(
             guidance(self.run, self.viewed, self.streaming, self._descriptions[self.viewed])
         )
+        if self.sub_title != f"run {short_id(self.run_id)}":
+            self.engine.sessions.remember(self.wapp.session_id, self.run_id)
         self.sub_title = f"run {short_id(self.run_id)}"
         self.refresh_bindings()
 
