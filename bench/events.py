@@ -11,6 +11,7 @@ exactly what the engine wrote.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import tempfile
 import uuid
@@ -55,21 +56,27 @@ async def _capture(home: Path, regenerations: int) -> list[Event]:
     return captured
 
 
-def captured_run(regenerations: int = 0) -> list[Event]:
-    """Every event of one complete 4-step, 4-model tech-article run, as the engine wrote it.
-
-    `regenerations`: how many times each step is regenerated before its pick.
-    """
+@functools.lru_cache(maxsize=8)
+def _captured(regenerations: int) -> tuple[Event, ...]:
     old = os.environ.get("WRITEIT_OFFLINE_TPS")
     os.environ["WRITEIT_OFFLINE_TPS"] = "0"
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            return asyncio.run(_capture(Path(tmp) / "home", regenerations))
+            return tuple(asyncio.run(_capture(Path(tmp) / "home", regenerations)))
     finally:
         if old is None:
             os.environ.pop("WRITEIT_OFFLINE_TPS", None)
         else:
             os.environ["WRITEIT_OFFLINE_TPS"] = old
+
+
+def captured_run(regenerations: int = 0) -> list[Event]:
+    """Every event of one complete 4-step, 4-model tech-article run, as the engine wrote it.
+
+    `regenerations`: how many times each step is regenerated before its pick. Captured once
+    per process (events are immutable).
+    """
+    return list(_captured(regenerations))
 
 
 def rechunk(

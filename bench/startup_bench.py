@@ -30,7 +30,7 @@ from typing import Any
 from bench.common import log, median, rnd
 
 MODE_SETTINGS = {
-    "tiny": {"version_reps": 2, "frame_reps": 1},
+    "tiny": {"version_reps": 2, "frame_reps": 0},  # one cold launch, no warm-up
     "quick": {"version_reps": 7, "frame_reps": 4},
     "full": {"version_reps": 21, "frame_reps": 11},
 }
@@ -132,14 +132,14 @@ def first_frame(reps: int) -> dict[str, Any]:
     methods: set[str] = set()
     reason = ""
     with tempfile.TemporaryDirectory() as tmp:
-        for i in range(reps + 1):
+        for i in range(reps + 1 if reps else 1):
             home = Path(tmp) / f"home{i}"
             home.mkdir()
             ms, method, why = _first_frame_once(home)
             if ms is None:
                 reason = why
                 break
-            if i:  # the first launch warms the OS page cache
+            if i or not reps:  # the first launch warms the OS page cache
                 times.append(ms)
                 methods.add(method)
     return {"times": times, "methods": sorted(methods), "reason": reason}

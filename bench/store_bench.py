@@ -23,7 +23,7 @@ from writeit.storage.store import Store
 
 MODE_SETTINGS: dict[str, dict[str, int]] = {
     # runs appended per repetition, repetitions, events in the replay run, runs for the list
-    "tiny": {"runs": 2, "reps": 1, "fsync_runs": 1, "replay_events": 500, "list_runs": 200},
+    "tiny": {"runs": 1, "reps": 1, "fsync_runs": 1, "replay_events": 500, "list_runs": 200},
     "quick": {"runs": 6, "reps": 3, "fsync_runs": 1, "replay_events": 10_000, "list_runs": 10_000},
     "full": {"runs": 30, "reps": 7, "fsync_runs": 2, "replay_events": 10_000, "list_runs": 10_000},
 }
