@@ -5,9 +5,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from writeit.domain.errors import WriteItError
 from writeit.engine.engine import Engine
 from writeit.tui.app import Start, create_app
 from writeit.tui.screens.new_run import Prefill
+
+
+def input_pairs(pairs: list[str]) -> dict[str, str]:
+    """`--input k=v` values (the CLI's rule: a name, `=`, then anything)."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise WriteItError(f"--input {pair!r}: write it as name=value")
+        out[key.strip()] = value
+    return out
 
 
 def start_from(args: argparse.Namespace, engine: Engine) -> Start:
@@ -15,12 +27,10 @@ def start_from(args: argparse.Namespace, engine: Engine) -> Start:
     if args.command == "open":
         return Start(run_id=engine.resolve(args.run_id))
     if args.command == "new":
-        from writeit.cli.commands import parse_inputs
-
         return Start(
             prefill=Prefill(
                 pipeline=args.pipeline,
-                inputs=parse_inputs(args.input),
+                inputs=input_pairs(args.input),
                 style=args.style,
                 models=list(args.model),
                 autostart=True,
