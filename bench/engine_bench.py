@@ -23,7 +23,7 @@ from bench.common import CpuWall, log, median, rnd
 
 MODE_SETTINGS = {
     "tiny": {"tokens": 100, "reps": 1},
-    "quick": {"tokens": 1500, "reps": 5},
+    "quick": {"tokens": 1500, "reps": 4},
     "full": {"tokens": 3000, "reps": 11},
 }
 MODELS = ("bench-a", "bench-b", "bench-c", "bench-d")

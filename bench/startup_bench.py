@@ -31,7 +31,7 @@ from bench.common import log, median, rnd
 
 MODE_SETTINGS = {
     "tiny": {"version_reps": 2, "frame_reps": 0},  # one cold launch, no warm-up
-    "quick": {"version_reps": 7, "frame_reps": 4},
+    "quick": {"version_reps": 7, "frame_reps": 3},
     "full": {"version_reps": 21, "frame_reps": 11},
 }
 FIRST_FRAME_ENV = "WRITEIT_BENCH_FIRST_FRAME"
