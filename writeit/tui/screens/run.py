@@ -248,8 +248,8 @@ class RunScreen(RunActions, WriteItScreen[None]):
             return
         for box in self._boxes.values():
             box.mark_picked(self.run.steps[box.step].selected)
-        step = getattr(event, "step", None)
-        if step == self.viewed and self._boxes[step].key != tuple(self.step_state.response_ids):
+        step, box = getattr(event, "step", None), self._boxes.get(self.viewed)
+        if step == self.viewed and (box is None or box.key != tuple(self.step_state.response_ids)):
             await self.show_step()
         else:
             self._update_chrome()
