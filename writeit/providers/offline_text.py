@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 HEADING = re.compile(r"^#{2,3}\s+(.+?)\s*$", re.MULTILINE)
-NUMBERED = re.compile(r"^\s*(?:\d+[.)]|[-*])\s+\**(.+?)\**\s*(?:\s—\s.*)?$", re.MULTILINE)
+NUMBERED = re.compile(r"^\s*\d+[.)]\s+\**(.+?)\**\s*(?:\s—\s.*)?$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,11 @@ EDITOR = Voice(
         "The short version: {t} rewards preparation and punishes improvisation.",
     ),
     connectors=(
-        "In short:",
+        "In short, the details decide.",
         "The evidence points one way.",
         "Two consequences follow.",
         "Consider the alternative.",
-        "Put plainly:",
+        "Put plainly, simplicity wins.",
     ),
     closers=(
         "Decide deliberately, write it down, and revisit it quarterly.",
