@@ -42,7 +42,7 @@ def rnd(value: float | None, digits: int = 2) -> float | None:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on: they only mean something beside this."""
-    packages = {}
+    packages: dict[str, str | None] = {}
     for name in ("textual", "rich", "lmdb", "pydantic", "pydantic_core", "openai", "anthropic"):
         try:
             packages[name] = metadata.version(name)

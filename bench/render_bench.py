@@ -204,8 +204,7 @@ class Session:
     pilot: Any
     engine: Any
     frames: Frames
-    done: Awaitable[Any]
-    panes: list[Any]
+    done: asyncio.Future[Any]
 
     async def press(self, key: str, reflected: Callable[[], bool], timeout: float = 3.0) -> float:
         """ms from sending `key` (as the terminal driver would) to the first frame after which
@@ -271,8 +270,9 @@ class NaiveTarget:
         engine.on_event.append(on_event)
         return app
 
-    async def start(self, app: Any, pilot: Any, engine: Any, run_id: str) -> Awaitable[Any]:
-        return asyncio.ensure_future(engine.run_step(run_id))
+    async def start(self, app: Any, pilot: Any, engine: Any, run_id: str) -> asyncio.Future[Any]:
+        step: Awaitable[Any] = engine.run_step(run_id)
+        return asyncio.ensure_future(step)
 
     def panes(self, app: Any) -> list[Any]:
         return list(app.panes)
@@ -302,7 +302,7 @@ class RealTarget:
 
         return create_app(engine.workspace.home, engine)
 
-    async def start(self, app: Any, pilot: Any, engine: Any, run_id: str) -> Awaitable[Any]:
+    async def start(self, app: Any, pilot: Any, engine: Any, run_id: str) -> asyncio.Future[Any]:
         from writeit.tui.screens.run import RunScreen
 
         await app.push_screen(RunScreen(run_id, autostart=True))
@@ -353,21 +353,22 @@ async def press_keys(session: Session, count: int, gap: float = 0.12) -> list[fl
     order = list(screen.run.step_order)
     out: list[float] = []
     for i in range(count):
-        if session.done.done():  # type: ignore[attr-defined]
+        if session.done.done():
             break
         key = ("tab", "left", "right")[i % 3]
-        if key == "tab":
-            before = app.focused
-            ms = await session.press(key, lambda b=before: app.focused is not b)
-        else:
-            index = order.index(screen.viewed) + (-1 if key == "left" else 1)
-            want, panes = order[index], screen.panes
-            ms = await session.press(
-                key,
-                lambda w=want, p=panes: (
-                    screen.viewed == w and screen.panes is not p and _panes_ready(screen)
-                ),
+        before_focus, before_panes = app.focused, screen.panes
+        want = order[order.index(screen.viewed) + (-1 if key == "left" else 1)] if i % 3 else ""
+
+        def reflected(
+            key: str = key, focus: Any = before_focus, want: str = want, panes: Any = before_panes
+        ) -> bool:
+            if key == "tab":
+                return bool(app.focused is not focus)
+            return bool(
+                screen.viewed == want and screen.panes is not panes and _panes_ready(screen)
             )
+
+        ms = await session.press(key, reflected)
         out.append(ms)
         await asyncio.sleep(gap)
     return out
@@ -378,6 +379,8 @@ TARGETS: dict[str, Any] = {"naive": NaiveTarget(), "real": RealTarget()}
 
 @dataclass
 class Trial:
+    """One trial's outcome: lag percentiles over every token after the warm-up, and context."""
+
     rate: float
     lag_p50_ms: float
     lag_p95_ms: float
@@ -404,13 +407,13 @@ class Trial:
             "start_lag_ms": rnd(self.start_lag_ms, 1),
             "complete": self.complete,
             "cpu_percent": rnd(self.cpu_percent, 1),
-            "fps": rnd(self.frames / max(1e-9, self._duration), 1),
+            "fps": rnd(self.frames / max(1e-9, self.duration_s), 1),
             "preempted": self.preempted,
             "load_avg_1m": round(os.getloadavg()[0], 2),
             **({"app_error": self.error} if self.error else {}),
         }
 
-    _duration: float = 1.0
+    duration_s: float = 1.0
 
 
 KeyDriver = Callable[[Session], Awaitable[list[float]]]
@@ -467,7 +470,7 @@ async def trial(
         start_lag_ms=median(starts),
         preempted=measured["preempted"],
     )
-    result._duration = end - measured["wall0"]
+    result.duration_s = end - measured["wall0"]
     return result
 
 
@@ -488,7 +491,7 @@ async def _measure(
     profiler = _start_profiler()
     nivcsw0 = resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    presses = await keys(Session(app, pilot, engine, frames, done, [])) if keys else []
+    presses = await keys(Session(app, pilot, engine, frames, done)) if keys else []
     await done
     _stop_profiler(profiler, f"{target.name}-{rate_name(provider)}")
     streams = [provider.streams.get(m, Stream()) for m in MODELS]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from writeit.domain.errors import IllegalTransition
 from writeit.domain.events import Event, RunCreated
@@ -85,7 +85,7 @@ class SqliteStore:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
-        return stamped
+        return cast(E, stamped)
 
     def sync(self) -> None:
         """WAL checkpoint is SQLite's business; a commit is already as durable as configured."""
