@@ -116,6 +116,8 @@ class Store:
                 self._grow()
             except lmdb.MapResizedError:
                 self.env.set_mapsize(0)
+            except lmdb.Error as exc:  # disk full, I/O error, read-only file system...
+                raise StoreError(f"cannot write to the store at {self.path}: {exc}") from None
 
     def _grow(self) -> None:
         size = self.env.info()["map_size"]
