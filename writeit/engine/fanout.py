@@ -70,10 +70,17 @@ class FanOut:
         streams = [asyncio.create_task(self._stream(job)) for job in jobs]
         tasks.update(streams)
         try:
-            await asyncio.gather(*streams, return_exceptions=True)
+            results = await asyncio.gather(*streams, return_exceptions=True)
         finally:
             tasks.difference_update(streams)
             flusher.cancel()
+        # Provider failures end as `failed` responses; anything escaping a stream or the
+        # flusher means the store could not record it (disk full...): say so, loudly.
+        failed = [r for r in results if isinstance(r, Exception)]
+        if flusher.done() and not flusher.cancelled() and flusher.exception() is not None:
+            failed.insert(0, flusher.exception())  # type: ignore[arg-type]
+        if failed:
+            raise failed[0]
 
     async def _flush_periodically(self, jobs: list[StreamJob]) -> None:
         while True:
