@@ -94,3 +94,36 @@ def test_a_store_from_a_newer_writeit_is_refused_and_left_untouched(
     )
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert dump_store(store_path(home)) == before
+
+
+def test_a_store_that_cannot_write_fails_the_step_loudly(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Disk full mid-stream: the step must not return as if nothing happened (responses left
+    `streaming` forever); the writer gets one clear line, and what was stored stays consistent."""
+    from writeit.storage import store as store_module
+
+    real_derive = store_module.derive
+
+    def disk_full(txn: object, event: object) -> object:
+        if type(event).__name__ in ("ResponseTextAppended", "ResponseFinished"):
+            raise lmdb.DiskError(str(store_path(home)), "No space left on device")
+        return real_derive(txn, event)
+
+    engine = Engine.open(home)
+    try:
+        run = engine.start_run("tech-article", {"topic": "disk full"})
+        monkeypatch.setattr(store_module, "derive", disk_full)
+        with pytest.raises(WriteItError, match=r"cannot write to the store .*No space left"):
+            asyncio.run(engine.run_step(run.run_id, "angles"))
+        monkeypatch.setattr(store_module, "derive", real_derive)
+        check_store(engine.store)
+    finally:
+        engine.close()
+
+    monkeypatch.setattr(store_module, "derive", disk_full)
+    assert main(["run", "tech-article", "--input", "topic=full"]) == 1
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("writeit: error:")]
+    assert len(lines) == 1 and "No space left on device" in lines[0], err
+    assert "Traceback" not in err
