@@ -40,7 +40,7 @@ SIZE = (200, 50)
 MODELS = ("p1", "p2", "p3", "p4")
 MODE_SETTINGS: dict[str, dict[str, Any]] = {
     "tiny": {"trial_s": 0.6, "search_steps": 0, "search_reps": 1, "keypresses": 2, "reps": 1},
-    "quick": {"trial_s": 3.0, "search_steps": 2, "search_reps": 1, "keypresses": 18, "reps": 3},
+    "quick": {"trial_s": 3.0, "search_steps": 2, "search_reps": 1, "keypresses": 24, "reps": 3},
     "full": {"trial_s": 6.0, "search_steps": 4, "search_reps": 3, "keypresses": 90, "reps": 5},
 }
 
