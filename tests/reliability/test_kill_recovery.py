@@ -74,7 +74,8 @@ def _quiet_for(events: list[Event], step: str, seconds: float) -> bool:
 KILL_POINTS = {
     "first-text": lambda ev: _texts(ev, "angles") >= 1,
     "step-1-late-in-flush": lambda ev: _texts(ev, "angles") >= 4 and _quiet_for(ev, "angles", 0.23),
-    "right-after-pick": lambda ev: bool(ev) and isinstance(ev[-1], ResponsePicked),
+    # Killed within a poll of the pick: often before the next step starts, sometimes just after.
+    "right-after-pick": lambda ev: any(isinstance(e, ResponsePicked) for e in ev),
     "step-2-late-in-flush": lambda ev: (
         _texts(ev, "outline") >= 4 and _quiet_for(ev, "outline", 0.23)
     ),
@@ -234,7 +235,9 @@ def test_kill_9_mid_stream_loses_at_most_250ms(tmp_path: Path) -> None:
             engine.close()
 
     worst = max(MEASURED, key=lambda m: float(m["lost_ms"]))  # type: ignore[arg-type]
-    print(f"\nkill points: {len(victims)}; responses interrupted: {len(MEASURED)}; worst: {worst}")
+    last = {v.name: v.events_at_kill[-1].type for v in victims}
+    print(f"\nkill points: {len(victims)} (last event seen: {last})")
+    print(f"responses interrupted: {len(MEASURED)}; worst: {worst}")
     assert any(m["kept_tokens"] for m in MEASURED), "no kill landed mid-stream"
 
 
