@@ -16,6 +16,7 @@ from writeit.domain.pipeline import load_pipeline
 from writeit.domain.status import ResponseStatus
 from writeit.domain.style import load_style
 from writeit.engine.engine import Engine
+from writeit.engine.inputs import parse_input_pairs
 from writeit.engine.workspace import default_home
 from writeit.export.files import default_path, write_export
 from writeit.export.shape import show_shape
@@ -34,16 +35,6 @@ def wants_json(args: argparse.Namespace) -> bool:
 
 def open_engine(args: argparse.Namespace) -> Engine:
     return Engine.open(home_of(args))
-
-
-def parse_inputs(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise WriteItError(f"--input {pair!r}: write it as name=value")
-        out[key.strip()] = value
-    return out
 
 
 def choose(step: StepState, how: str) -> int:
@@ -75,7 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     engine = open_engine(args)
     try:
         run = engine.start_run(
-            args.pipeline, parse_inputs(args.input), style=args.style, models=args.model
+            args.pipeline, parse_input_pairs(args.input), style=args.style, models=args.model
         )
         uses_offline = any(
             ref.startswith("offline:")

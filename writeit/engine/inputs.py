@@ -29,3 +29,14 @@ def check_inputs(pipeline: PipelineConfig, given: Mapping[str, str]) -> dict[str
             raise WriteItError(f"input '{spec.name}' must be one of: {', '.join(spec.choices)}")
         values[spec.name] = value
     return values
+
+
+def parse_input_pairs(pairs: list[str]) -> dict[str, str]:
+    """`--input k=v` values: a name, `=`, then anything (the value may contain `=`)."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise WriteItError(f"--input {pair!r}: write it as name=value")
+        out[key.strip()] = value
+    return out

@@ -5,21 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from writeit.domain.errors import WriteItError
 from writeit.engine.engine import Engine
+from writeit.engine.inputs import parse_input_pairs
 from writeit.tui.app import Start, create_app
 from writeit.tui.screens.new_run import Prefill
-
-
-def input_pairs(pairs: list[str]) -> dict[str, str]:
-    """`--input k=v` values (the CLI's rule: a name, `=`, then anything)."""
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise WriteItError(f"--input {pair!r}: write it as name=value")
-        out[key.strip()] = value
-    return out
 
 
 def start_from(args: argparse.Namespace, engine: Engine) -> Start:
@@ -30,7 +19,7 @@ def start_from(args: argparse.Namespace, engine: Engine) -> Start:
         return Start(
             prefill=Prefill(
                 pipeline=args.pipeline,
-                inputs=input_pairs(args.input),
+                inputs=parse_input_pairs(args.input),
                 style=args.style,
                 models=list(args.model),
                 autostart=True,
