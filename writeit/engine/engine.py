@@ -224,9 +224,7 @@ class Engine:
 
     async def _run_step(self, run_id: str, step: str | None) -> PipelineRun:
         run = self.load(run_id)
-        step = step or run.current_step
-        if step is None or step not in run.steps:
-            raise NotFound(f"run {run_id[:8]} has no step '{step}'")
+        step = self._step_of(run, step)
         pipeline = self.pipeline_of(run).config
         spec = pipeline.step(step)
         refs = self.models_for(run, step)

@@ -48,6 +48,13 @@ class StreamJob:
     usage: UsageReport | None = None
     received: int = 0
 
+    def take_first_token_s(self) -> float | None:
+        """Time to first token, handed to the first event that persists text, then None."""
+        if self.first_token_flushed:
+            return None
+        self.first_token_flushed = True
+        return self.first_token_s
+
     def take_pending(self) -> str:
         text = "".join(self.pending)
         self.pending.clear()
@@ -91,8 +98,7 @@ class FanOut:
     def _flush(self, job: StreamJob) -> None:
         if not job.pending:
             return
-        first = None if job.first_token_flushed else job.first_token_s
-        job.first_token_flushed = True
+        first = job.take_first_token_s()
         self.append(
             ResponseTextAppended(
                 run_id=job.run_id,
@@ -137,7 +143,7 @@ class FanOut:
         self, job: StreamJob, status: ResponseStatus, error: str | None, elapsed: float
     ) -> None:
         text = job.take_pending()
-        first = None if job.first_token_flushed else job.first_token_s
+        first = job.take_first_token_s()
         usage = job.usage or UsageReport(
             input_tokens=estimate_tokens(job.request.prompt),
             output_tokens=tokens_for_chars(job.received),
