@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from fake_llm_server import fake_llm  # noqa: F401  (the stand-in OpenAI/Anthropic server, for every suite)
+from stores import open_engine, store_of
 
-from writeit.engine.engine import Engine
+from writeit.engine import Engine
+from writeit.storage.store import Store
 
 PROVIDER_ENV = (
     "OPENAI_API_KEY",
@@ -36,6 +38,12 @@ def home(isolated_env: Path) -> Path:
 
 @pytest.fixture
 def engine(home: Path) -> Iterator[Engine]:
-    eng = Engine.open(home)
-    yield eng
-    eng.close()
+    """An engine over the test's home, as `Engine.open` makes it (its store is `store`)."""
+    with open_engine(home)[0] as eng:
+        yield eng
+
+
+@pytest.fixture
+def store(engine: Engine) -> Store:
+    """The store under `engine`, for tests that append raw events (other processes, bugs)."""
+    return store_of(engine)

@@ -5,17 +5,20 @@ from __future__ import annotations
 import pytest
 
 from writeit.domain.errors import IllegalTransition, NotFound, WriteItError
+from writeit.domain.events import RunStatusChanged
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
-from writeit.engine.engine import Engine
+from writeit.engine import Archived, Engine, PickStrategy, RunQuery, parse_model_specs
 
 
 async def finish(engine: Engine, run_id: str, pick: int = 0) -> str:
-    run = engine.load(run_id)
-    while run.status is not RunStatus.COMPLETED:
-        await engine.run_step(run_id)
-        run_id = engine.pick(run_id, pick)
-        run = engine.load(run_id)
-    return run_id
+    """Stream every remaining step and pick response `pick` of each, as `writeit run` does."""
+    run = await engine.run_to_end(run_id, PickStrategy.parse(str(pick + 1)))
+    return run.run_id
+
+
+def all_run_ids(engine: Engine) -> list[str]:
+    """Every run in the store, archived or not, newest first."""
+    return [r.run_id for r in engine.runs(RunQuery(limit=10_000, archived=Archived.ALSO)).runs]
 
 
 async def test_full_run_has_two_offline_responses_per_step(engine: Engine) -> None:
@@ -35,7 +38,7 @@ async def test_full_run_has_two_offline_responses_per_step(engine: Engine) -> No
         )
         assert step.selected == 0
     assert "LMDB in Python" in (run.article or "")
-    assert engine.store.replay(run_id).model_dump() == run.model_dump()
+    assert engine.replay(run_id).model_dump() == run.model_dump()
 
 
 async def test_prompts_chain_the_picked_text_and_the_style(engine: Engine) -> None:
@@ -89,9 +92,10 @@ async def test_branch_copies_earlier_steps_and_leaves_parent_untouched(engine: E
     ]
     assert state.steps["outline"].content == before["steps"]["outline"]["content"]
     assert engine.load(run_id).model_dump() == before
-    assert engine.store.children(run_id) == [child]
-    root, tree = engine.family(child)
-    assert root == run_id and tree == {run_id: [child], child: []}
+    assert engine.children(run_id) == [child]
+    family = engine.family(child)
+    assert family.root == run_id and family.children == {run_id: [child], child: []}
+    assert set(family.runs) == {run_id, child}
     with pytest.raises(NotFound, match="no step 'nope'"):
         engine.branch(run_id, "nope")
 
@@ -122,10 +126,11 @@ async def test_regenerating_a_completed_run_branches(engine: Engine) -> None:
 async def test_illegal_actions_raise_and_write_nothing(engine: Engine) -> None:
     run = engine.start_run("blog-post", {"topic": "tea"})
     seq = engine.load(run.run_id).last_seq
-    with pytest.raises(IllegalTransition, match="no responses to pick"):
+    with pytest.raises(IllegalTransition, match="this step has not started yet"):
         engine.pick(run.run_id, 0)
     with pytest.raises(IllegalTransition):
         engine.edit(run.run_id, "text")
+    assert engine.load(run.run_id).last_seq == seq
     await engine.run_step(run.run_id)
     seq = engine.load(run.run_id).last_seq
     with pytest.raises(WriteItError, match="there is no response 9"):
@@ -147,14 +152,18 @@ def test_start_run_validates_before_writing(engine: Engine) -> None:
     with pytest.raises(NotFound, match="unknown style 'nope'"):
         engine.start_run("tech-article", {"topic": "x"}, style="nope")
     with pytest.raises(NotFound, match="unknown provider 'nope'"):
-        engine.start_run("tech-article", {"topic": "x"}, models=["nope:model"])
+        engine.start_run("tech-article", {"topic": "x"}, models=parse_model_specs(["nope:model"]))
     with pytest.raises(WriteItError, match="unknown step 'outlines'"):
-        engine.start_run("tech-article", {"topic": "x"}, models=["outlines=offline:writer"])
-    assert engine.store.recent_run_ids() == []
+        engine.start_run(
+            "tech-article", {"topic": "x"}, models=parse_model_specs(["outlines=offline:writer"])
+        )
+    assert all_run_ids(engine) == []
 
 
 async def test_model_override_for_one_step(engine: Engine) -> None:
-    run = engine.start_run("blog-post", {"topic": "tea"}, models=["draft=offline:editor"])
+    run = engine.start_run(
+        "blog-post", {"topic": "tea"}, models=parse_model_specs(["draft=offline:editor"])
+    )
     assert engine.models_for(run, "ideas") == ["offline:writer", "offline:editor"]
     assert engine.models_for(run, "draft") == ["offline:editor"]
 
@@ -163,10 +172,10 @@ async def test_cancel_keeps_partial_text(engine: Engine, monkeypatch: pytest.Mon
     import asyncio
 
     monkeypatch.setenv("WRITEIT_OFFLINE_TPS", "40")
-    slow = Engine(engine.workspace.home, store=engine.store)
+    slow = engine  # the offline provider reads its pace when the engine first streams
     run = slow.start_run("blog-post", {"topic": "tea"})
     got_text = asyncio.Event()
-    slow.on_delta.append(lambda *_: got_text.set())
+    slow.subscribe(on_delta=lambda *_: got_text.set())
     task = asyncio.create_task(slow.run_step(run.run_id))
     await asyncio.wait_for(got_text.wait(), 5)
     assert slow.is_streaming(run.run_id)
@@ -178,27 +187,25 @@ async def test_cancel_keeps_partial_text(engine: Engine, monkeypatch: pytest.Mon
 
 
 def test_sessions_remember_the_last_run(engine: Engine) -> None:
-    assert engine.sessions.last_run() is None
+    assert engine.last_session_run() is None
     first = engine.start_run("blog-post", {"topic": "tea"})
     second = engine.start_run("blog-post", {"topic": "coffee"})
-    engine.sessions.remember("s1", first.run_id)
-    engine.sessions.remember("s2", second.run_id)
-    assert engine.sessions.last_run() == second.run_id
-    engine.sessions.remember("s1", first.run_id)
-    assert engine.sessions.last_run() == first.run_id
+    engine.remember_session("s1", first.run_id)
+    engine.remember_session("s2", second.run_id)
+    assert engine.last_session_run() == second.run_id
+    engine.remember_session("s1", first.run_id)
+    assert engine.last_session_run() == first.run_id
 
 
 async def test_illegal_change_of_the_past_creates_no_branch(engine: Engine) -> None:
     run_id = await finish(engine, engine.start_run("blog-post", {"topic": "tea"}).run_id)
-    runs_before = engine.store.recent_run_ids()
+    runs_before = all_run_ids(engine)
     with pytest.raises(WriteItError, match="there is no response 5"):
         engine.pick(run_id, 4, step="ideas")
     with pytest.raises(WriteItError, match="empty"):
         engine.edit(run_id, " ", step="draft")
-    assert engine.store.recent_run_ids() == runs_before
+    assert all_run_ids(engine) == runs_before
     branch = engine.load(engine.edit(run_id, "# Mine", step="polish"))
     assert branch.status is RunStatus.COMPLETED and branch.article == "# Mine"
-    statuses = [
-        e.status for e in engine.store.events(branch.run_id) if e.type == "run_status_changed"
-    ]
+    statuses = [e.status for e in engine.history(branch.run_id) if isinstance(e, RunStatusChanged)]
     assert statuses == [RunStatus.RUNNING]

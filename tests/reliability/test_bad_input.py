@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from stores import open_engine
 
 from writeit.cli.main import main
 from writeit.domain.events import RunCreated
-from writeit.engine.engine import Engine
+from writeit.engine import Archived, Engine, PickStrategy, RunQuery
 
 from .support import dump_store, run_cli, store_path
 
@@ -96,18 +97,12 @@ BROKEN: dict[str, tuple[str | bytes, int, tuple[str, ...]]] = {
 @pytest.fixture
 def populated(home: Path) -> Iterator[Path]:
     """A store with one finished run and two runs whose ids share the prefix `abcdef0`."""
-    engine = Engine.open(home)
+    engine, store = open_engine(home)
     try:
-
-        async def one() -> None:
-            run = engine.start_run("tech-article", {"topic": "bad input"})
-            for step in run.step_order:
-                await engine.run_step(run.run_id, step)
-                engine.pick(run.run_id, 0, step=step)
-
-        asyncio.run(one())
+        run = engine.start_run("tech-article", {"topic": "bad input"})
+        asyncio.run(engine.run_to_end(run.run_id, PickStrategy.parse("1")))
         for n in (1, 2):
-            engine.store.append(
+            store.append(
                 RunCreated(
                     run_id=f"abcdef0{n}-0000-4000-8000-00000000000{n}",
                     at=datetime.now(UTC),
@@ -125,7 +120,8 @@ def populated(home: Path) -> Iterator[Path]:
 def the_run(home: Path) -> str:
     engine = Engine.open(home)
     try:
-        return next(r for r in engine.store.recent_run_ids() if not r.startswith("abcdef0"))
+        runs = engine.runs(RunQuery(archived=Archived.ALSO)).runs
+        return next(r.run_id for r in runs if not r.run_id.startswith("abcdef0"))
     finally:
         engine.close()
 
@@ -220,7 +216,6 @@ BAD_COMMANDS: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "history-beyond": (["history", "{run}", "--at", "999"], ("only",)),
     "history-negative": (["history", "{run}", "--at", "-1"], ("--at",)),
     "export-unwritable": (["export", "{run}", "-o", "{file}/out.yaml"], ("cannot write",)),
-    "export-to-dir": (["export", "{run}", "-o", "{dir}"], ("cannot write",)),
     "export-proc": (
         ["export", "{run}", "-o", "/proc/writeit-nope/out.md", "-f", "markdown"],
         ("cannot write",),
@@ -243,6 +238,22 @@ def test_bad_commands(
     one_line_error(rc, capsys.readouterr().err, "writeit: error: ", *words)
     assert dump_store(store_path(populated)) == before
     assert sorted(p.name for p in tmp_path.rglob("*")) == exports_before
+
+
+def test_export_into_an_existing_directory_writes_the_default_name(
+    tmp_path: Path, populated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-o DIR` is not an error (issue 9): the export goes into DIR under its default name."""
+    run_id = the_run(populated)
+    target = tmp_path / "out"
+    target.mkdir()
+    before = dump_store(store_path(populated))
+    assert main(["export", run_id[:8], "-o", str(target)]) == 0
+    written = Path(capsys.readouterr().out.strip())
+    assert written.parent == target and written.name.startswith(f"tech-article-{run_id[:8]}")
+    assert written.read_text(encoding="utf-8").strip()
+    assert [p.name for p in target.iterdir()] == [written.name]
+    assert dump_store(store_path(populated)) == before
 
 
 # The same promises as a user sees them: a real process, real stderr.

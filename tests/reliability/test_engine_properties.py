@@ -17,6 +17,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from stores import open_engine
 
 from writeit.domain.errors import WriteItError
 from writeit.domain.events import (
@@ -25,8 +26,6 @@ from writeit.domain.events import (
     ResponsePicked,
     ResponseTextAppended,
     RunStatusChanged,
-    StepReset,
-    StepSkipped,
 )
 from writeit.domain.fold import apply
 from writeit.domain.models import PipelineRun
@@ -38,7 +37,7 @@ from writeit.domain.status import (
     RunStatus,
     StepStatus,
 )
-from writeit.engine.engine import Engine
+from writeit.engine import Engine
 from writeit.storage.store import Store, utcnow
 
 from .support import check_store
@@ -61,8 +60,6 @@ ACTION = st.one_of(
     st.tuples(st.just("archive"), run_idx),
     st.tuples(st.just("error"), run_idx),
     st.tuples(st.just("raw_status"), run_idx, st.sampled_from(list(RunStatus))),
-    st.tuples(st.just("raw_skip"), run_idx, step_sel),
-    st.tuples(st.just("raw_reset"), run_idx, step_sel),
     st.tuples(st.just("raw_text"), run_idx, step_sel, st.integers(min_value=0, max_value=50)),
     st.tuples(
         st.just("raw_finish"),
@@ -75,7 +72,7 @@ ACTION = st.one_of(
 )
 # Actions that never await: if refused, the store must be exactly as before.
 ATOMIC = {"pick", "edit", "branch", "archive", "error", "start"} | {
-    a for a in ("raw_status", "raw_skip", "raw_reset", "raw_text", "raw_finish", "raw_pick")
+    a for a in ("raw_status", "raw_text", "raw_finish", "raw_pick")
 }
 
 
@@ -132,10 +129,8 @@ class World:
         return self.store.load_run(ids[i % len(ids)]) if ids else None
 
     def items(self) -> dict[bytes, bytes]:
-        def body(txn: Any) -> dict[bytes, bytes]:
+        with self.store.env.begin() as txn:
             return {bytes(k): bytes(v) for k, v in txn.cursor()}
-
-        return self.store._read(body)
 
     def all_responses(self) -> list[str]:
         return sorted(
@@ -202,34 +197,29 @@ def raw(w: World, run: PipelineRun, action: tuple[Any, ...]) -> None:
         w.store.append(RunStatusChanged(**base, status=action[2]))
         return
     step = step_of(run, action[2]) or "angles"
-    if kind == "raw_skip":
-        event = StepSkipped(**base, step=step)
-    elif kind == "raw_reset":
-        event = StepReset(**base, step=step)
+    # Often not this run's or this step's; odd draws prefer a response still streaming,
+    # which the store would otherwise happily append to under the wrong run.
+    every = w.all_responses()
+    live = [rid for _, _, rid, _ in w.store.active_responses()]
+    pool = live if live and action[3] % 2 else every
+    if not pool:
+        return
+    response_id = pool[action[3] // 2 % len(pool)]
+    if kind == "raw_text":
+        event = ResponseTextAppended(**base, step=step, response_id=response_id, text="x ")
+    elif kind == "raw_finish":
+        event = ResponseFinished(**base, step=step, response_id=response_id, status=action[4])
     else:
-        # Often not this run's or this step's; odd draws prefer a response still streaming,
-        # which the store would otherwise happily append to under the wrong run.
-        every = w.all_responses()
-        live = [rid for _, _, rid, _ in w.store.active_responses()]
-        pool = live if live and action[3] % 2 else every
-        if not pool:
-            return
-        response_id = pool[action[3] // 2 % len(pool)]
-        if kind == "raw_text":
-            event = ResponseTextAppended(**base, step=step, response_id=response_id, text="x ")
-        elif kind == "raw_finish":
-            event = ResponseFinished(**base, step=step, response_id=response_id, status=action[4])
-        else:
-            target = run.steps.get(step)
-            ids = target.response_ids if target else []
-            event = ResponsePicked(
-                **base,
-                step=step,
-                response_id=response_id,
-                index=ids.index(response_id) if response_id in ids else 0,
-                candidates=ids,
-                shown_order=ids,
-            )
+        target = run.steps.get(step)
+        ids = target.response_ids if target else []
+        event = ResponsePicked(
+            **base,
+            step=step,
+            response_id=response_id,
+            index=ids.index(response_id) if response_id in ids else 0,
+            candidates=ids,
+            shown_order=ids,
+        )
     w.store.append(event)
 
 
@@ -242,8 +232,8 @@ def verify(w: World) -> None:
 
 
 async def scenario(home: Path, actions: list[tuple[Any, ...]]) -> None:
-    engine = Engine.open(home)
-    w = World(engine, engine.store)
+    engine, store = open_engine(home)  # raw events go to the store the engine runs over
+    w = World(engine, store)
     try:
         engine.start_run("tech-article", {"topic": "property testing"})
         for action in actions:

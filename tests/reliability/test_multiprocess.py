@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from writeit.domain.events import FeedbackGiven
-from writeit.engine.engine import Engine
+from writeit.engine import Engine
 from writeit.storage.store import Store
 
 from .support import REPO, check_store, cli_env, store_path, wait_for

@@ -21,7 +21,7 @@ import pytest
 from writeit import logs
 from writeit.cli.main import main
 from writeit.domain.requests import ModelRequest, Retrying, StreamItem, TextDelta
-from writeit.engine.engine import Engine
+from writeit.engine import Engine
 from writeit.providers.base import ProviderError
 from writeit.providers.registry import ProviderRegistry
 

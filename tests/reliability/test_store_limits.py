@@ -7,10 +7,11 @@ from pathlib import Path
 
 import lmdb
 import pytest
+from stores import open_engine
 
 from writeit.cli.main import main
 from writeit.domain.errors import WriteItError
-from writeit.engine.engine import Engine
+from writeit.engine import Engine, PickStrategy
 from writeit.storage import keys
 from writeit.storage.migrations import CURRENT_VERSION
 from writeit.storage.store import Store
@@ -21,15 +22,8 @@ TINY_MAP = 64 * 1024
 
 
 def _run_pipeline(engine: Engine, topic: str) -> str:
-    async def go() -> str:
-        run = engine.start_run("tech-article", {"topic": topic})
-        run_id = run.run_id
-        for step in run.step_order:
-            await engine.run_step(run_id, step)
-            run_id = engine.pick(run_id, 0, step=step)
-        return run_id
-
-    return asyncio.run(go())
+    run = engine.start_run("tech-article", {"topic": topic})
+    return asyncio.run(engine.run_to_end(run.run_id, PickStrategy.parse("1"))).run_id
 
 
 def test_a_tiny_map_fills_and_grows_by_itself(home: Path) -> None:
@@ -110,14 +104,14 @@ def test_a_store_that_cannot_write_fails_the_step_loudly(
             raise lmdb.DiskError(str(store_path(home)), "No space left on device")
         return real_derive(txn, event)
 
-    engine = Engine.open(home)
+    engine, store = open_engine(home)
     try:
         run = engine.start_run("tech-article", {"topic": "disk full"})
         monkeypatch.setattr(store_module, "derive", disk_full)
         with pytest.raises(WriteItError, match=r"cannot write to the store .*No space left"):
             asyncio.run(engine.run_step(run.run_id, "angles"))
         monkeypatch.setattr(store_module, "derive", real_derive)
-        check_store(engine.store)
+        check_store(store)
     finally:
         engine.close()
 

@@ -19,12 +19,13 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stores import open_engine
 
 from writeit.cli.main import main
 from writeit.domain.events import RunCreated
 from writeit.domain.models import PipelineRun
 from writeit.domain.requests import ModelRequest, StreamItem, TextDelta, UsageReport
-from writeit.engine.engine import Engine
+from writeit.engine import Engine, parse_model_specs
 from writeit.export.files import default_path
 from writeit.providers.base import ProviderError
 from writeit.providers.registry import ProviderRegistry
@@ -189,9 +190,9 @@ def test_exporting_a_run_with_a_hostile_pipeline_name_and_id(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A store written by something else (or by hand): the names come from its events."""
-    engine = Engine.open(home)
+    engine, store = open_engine(home)
     try:
-        engine.store.append(
+        store.append(
             RunCreated(
                 run_id="../../../../../../tmp/writeit-escape",
                 at=datetime.now(UTC),
@@ -217,7 +218,9 @@ def test_hostile_text_survives_the_engine_untouched(hostile: Path) -> None:
     try:
 
         async def go() -> str:
-            run = engine.start_run("tech-article", {"topic": "t"}, models=["hostile:text"])
+            run = engine.start_run(
+                "tech-article", {"topic": "t"}, models=parse_model_specs(["hostile:text"])
+            )
             await engine.run_step(run.run_id, "angles")
             return run.run_id
 

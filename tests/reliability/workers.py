@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 
 from writeit.cli.main import main as cli
-from writeit.engine.engine import Engine
+from writeit.engine import Engine
 from writeit.storage.store import Store
 
 
@@ -43,7 +43,7 @@ async def writer(home: Path, runs: int, map_size: int) -> tuple[int, int]:
         nonlocal written
         written += 1
 
-    engine.on_event.append(count)
+    engine.subscribe(on_event=count)
     try:
         for i in range(runs):
             run = engine.start_run(

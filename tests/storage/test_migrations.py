@@ -6,9 +6,9 @@ from pathlib import Path
 
 import lmdb
 import pytest
+from stores import open_engine
 
 from writeit.domain.errors import WriteItError
-from writeit.engine.engine import Engine
 from writeit.storage.migrations import CURRENT_VERSION, migrate, read_version
 from writeit.storage.store import Store
 
@@ -20,10 +20,10 @@ def dump(env: lmdb.Environment) -> dict[bytes, bytes]:
 
 async def make_v1_store(tmp_path: Path) -> tuple[Path, str]:
     """Write a version-1 store (no `recent_runs:` index) with the lmdb package directly."""
-    engine = Engine(tmp_path / "src")
+    engine, store = open_engine(tmp_path / "src")
     run = engine.start_run("blog-post", {"topic": "tea"})
     await engine.run_step(run.run_id)
-    current = dump(engine.store.env)
+    current = dump(store.env)
     engine.close()
     old = {k: v for k, v in current.items() if not k.startswith(b"recent_runs:")}
     old[b"meta:schema_version"] = b"1"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import lmdb
 import pytest
+from stores import open_engine
 
 from writeit.domain.errors import IllegalTransition, NotFound, WriteItError
 from writeit.domain.events import (
@@ -19,7 +20,7 @@ from writeit.domain.events import (
     StepStarted,
 )
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
-from writeit.engine.engine import Engine
+from writeit.engine import Engine
 from writeit.storage.store import Store, utcnow
 
 
@@ -38,11 +39,11 @@ async def completed_run(engine: Engine) -> str:
     return run.run_id
 
 
-async def test_design_keys_exist(engine: Engine) -> None:
+async def test_design_keys_exist(engine: Engine, store: Store) -> None:
     run_id = await completed_run(engine)
     child = engine.branch(run_id, "draft")
     run = engine.load(run_id)
-    found = raw_keys(engine.store)
+    found = raw_keys(store)
     assert found["meta:schema_version"] == b"2"
     events = sorted(k for k in found if k.startswith(f"event:{run_id}:"))
     assert events == [f"event:{run_id}:{i:012d}" for i in range(len(events))]
@@ -63,29 +64,29 @@ async def test_design_keys_exist(engine: Engine) -> None:
     assert not [k for k in found if k.startswith("active:")]
 
 
-async def test_snapshot_equals_replay_and_time_travel(engine: Engine) -> None:
+async def test_snapshot_equals_replay_and_time_travel(engine: Engine, store: Store) -> None:
     run_id = await completed_run(engine)
     live = engine.load(run_id)
-    assert engine.store.replay(run_id).model_dump() == live.model_dump()
-    at0 = engine.store.state_at(run_id, 0)
+    assert store.replay(run_id).model_dump() == live.model_dump()
+    at0 = store.state_at(run_id, 0)
     assert at0.status is RunStatus.INITIALIZING and at0.steps_done == 0
-    events = engine.store.events(run_id)
+    events = store.events(run_id)
     first_pick = next(e.seq for e in events if e.type == "response_picked")
-    after = engine.store.state_at(run_id, first_pick)
+    after = store.state_at(run_id, first_pick)
     assert after.steps["angles"].status is StepStatus.COMPLETED
     assert after.steps["outline"].status is StepStatus.PENDING
     with pytest.raises(WriteItError, match="has only"):
-        engine.store.state_at(run_id, len(events) + 5)
+        store.state_at(run_id, len(events) + 5)
 
 
-async def test_another_process_sees_committed_state(engine: Engine) -> None:
+async def test_another_process_sees_committed_state(engine: Engine, store: Store) -> None:
     run_id = await completed_run(engine)
     code = (
         "import sys, json; from pathlib import Path; from writeit.storage.store import Store;"
         "s = Store(Path(sys.argv[1])); print(s.load_run(sys.argv[2]).model_dump_json())"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(engine.workspace.store_path), run_id],
+        [sys.executable, "-c", code, str(store.path), run_id],
         capture_output=True,
         text=True,
         check=True,
@@ -93,7 +94,7 @@ async def test_another_process_sees_committed_state(engine: Engine) -> None:
     assert json.loads(out) == json.loads(engine.load(run_id).model_dump_json())
 
 
-def test_prefix_resolution(engine: Engine) -> None:
+def test_prefix_resolution(engine: Engine, store: Store) -> None:
     run = engine.start_run("blog-post", {"topic": "tea"})
     assert engine.resolve(run.run_id[:6]) == run.run_id
     with pytest.raises(WriteItError, match="too short"):
@@ -101,7 +102,7 @@ def test_prefix_resolution(engine: Engine) -> None:
     with pytest.raises(NotFound, match="no run matches"):
         engine.resolve("zzzzzzzz")
     for suffix in ("1", "2"):
-        engine.store.append(
+        store.append(
             RunCreated(
                 run_id=f"abcdef0{suffix}-x",
                 at=utcnow(),
@@ -116,11 +117,11 @@ def test_prefix_resolution(engine: Engine) -> None:
     assert engine.resolve("abcdef01") == "abcdef01-x"
 
 
-def test_duplicate_run_and_illegal_event_write_nothing(engine: Engine) -> None:
+def test_duplicate_run_and_illegal_event_write_nothing(engine: Engine, store: Store) -> None:
     run = engine.start_run("blog-post", {"topic": "tea"})
-    before = raw_keys(engine.store)
+    before = raw_keys(store)
     with pytest.raises(IllegalTransition, match="already exists"):
-        engine.store.append(
+        store.append(
             RunCreated(
                 run_id=run.run_id,
                 at=utcnow(),
@@ -131,7 +132,7 @@ def test_duplicate_run_and_illegal_event_write_nothing(engine: Engine) -> None:
             )
         )
     with pytest.raises(NotFound):
-        engine.store.append(
+        store.append(
             ResponseFinished(
                 run_id=run.run_id,
                 at=utcnow(),
@@ -140,7 +141,7 @@ def test_duplicate_run_and_illegal_event_write_nothing(engine: Engine) -> None:
                 status=ResponseStatus.FAILED,
             )
         )
-    assert raw_keys(engine.store) == before
+    assert raw_keys(store) == before
 
 
 async def test_map_grows_when_full(tmp_path: Path) -> None:
@@ -155,7 +156,7 @@ async def test_map_grows_when_full(tmp_path: Path) -> None:
 
 
 def test_interrupted_responses_are_recovered_on_open(home: Path) -> None:
-    engine = Engine.open(home)
+    engine, store = open_engine(home)
     run = engine.start_run("blog-post", {"topic": "tea"})
     dead_pid = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
@@ -164,7 +165,7 @@ def test_interrupted_responses_are_recovered_on_open(home: Path) -> None:
         check=True,
     )
     stub = ResponseStub(response_id="r-1", provider="offline", model="writer")
-    engine.store.append(
+    store.append(
         StepStarted(
             run_id=run.run_id,
             at=utcnow(),
@@ -174,16 +175,16 @@ def test_interrupted_responses_are_recovered_on_open(home: Path) -> None:
             owner_pid=int(dead_pid.stdout),
         )
     )
-    engine.store.append(
+    store.append(
         ResponseTextAppended(
             run_id=run.run_id, at=utcnow(), step="ideas", response_id="r-1", text="half a sen"
         )
     )
     engine.close()
-    reopened = Engine.open(home)
+    reopened, store = open_engine(home)  # recovers as `Engine.open` does
     response = reopened.load(run.run_id).steps["ideas"].responses["r-1"]
     assert response.status is ResponseStatus.INTERRUPTED
     assert response.content == "half a sen"
-    assert reopened.store.active_responses() == []
+    assert store.active_responses() == []
     assert reopened.recover_interrupted() == 0
     reopened.close()

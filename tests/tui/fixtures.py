@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime
+
+from stores import store_of
 
 from writeit.domain.events import ResponseStub, ResponseTextAppended, StepStarted
-from writeit.engine import engine as engine_module
-from writeit.engine.engine import Engine
+from writeit.engine import Engine
 
 NO_SUCH_PID = 2**22 + 7  # above Linux's largest pid_max: never a live process
 
 
 def started_step(engine: Engine, topic: str, owner_pid: int, texts: list[str]) -> str:
-    """A tech-article run whose first step streamed `texts` (one per offline model) so far."""
+    """A tech-article run whose first step streamed `texts` (one per offline model) so far.
+
+    The events are appended to the engine's store directly, as the process `owner_pid` would
+    have written them (the engine must come from the `engine` fixture or `open_engine`).
+    """
+    store = store_of(engine)
     run = engine.start_run("tech-article", {"topic": topic})
     stubs = [
         ResponseStub(response_id=str(uuid.uuid4()), provider="offline", model=model)
         for model in ("writer", "editor")
     ]
-    engine.store.append(
+    store.append(
         StepStarted(
             run_id=run.run_id,
-            at=engine_module.utcnow(),
+            at=datetime.now(UTC),
             step="angles",
             prompt="Suggest angles",
             responses=stubs,
@@ -30,10 +37,10 @@ def started_step(engine: Engine, topic: str, owner_pid: int, texts: list[str]) -
         )
     )
     for stub, text in zip(stubs, texts, strict=True):
-        engine.store.append(
+        store.append(
             ResponseTextAppended(
                 run_id=run.run_id,
-                at=engine_module.utcnow(),
+                at=datetime.now(UTC),
                 step="angles",
                 response_id=stub.response_id,
                 text=text,

@@ -1,0 +1,42 @@
+"""Engines built over a store the test holds, for tests that append raw events.
+
+Reliability and TUI tests sometimes write what no engine command would (another process's
+stream, a buggy caller's event, a store written by hand). They must not reach into the engine,
+and LMDB must not open one environment twice in a process, so the test opens the `Store`
+itself, injects it (`Engine(home, store=store)`) and looks it up here by its engine.
+"""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+from typing import Any
+
+from writeit.engine import Engine
+from writeit.storage.store import Store
+
+_STORES: weakref.WeakKeyDictionary[Engine, Store] = weakref.WeakKeyDictionary()
+
+
+def store_path(home: Path) -> Path:
+    """Where DESIGN puts the LMDB environment: `$WRITEIT_HOME/writeit.lmdb`."""
+    return home / "writeit.lmdb"
+
+
+def open_engine(home: Path, *, recover: bool = True, **options: Any) -> tuple[Engine, Store]:
+    """An engine over a store opened here (as `Engine.open` would: interrupted responses of
+    dead processes are recovered unless `recover` is False); closing the engine closes both."""
+    store = options.pop("store", None) or Store(store_path(home))
+    engine = Engine(home, store=store, **options)
+    _STORES[engine] = store
+    if recover:
+        engine.recover_interrupted()
+    return engine, store
+
+
+def store_of(engine: Engine) -> Store:
+    """The store an engine from `open_engine` was built over."""
+    try:
+        return _STORES[engine]
+    except KeyError:
+        raise LookupError("this engine was not built by tests/stores.open_engine") from None
