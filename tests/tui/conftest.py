@@ -22,7 +22,7 @@ def open_app(engine: Engine) -> OpenApp:
     async def _open(
         start: Start | None = None, size: tuple[int, int] = (120, 36)
     ) -> AsyncIterator[tuple[WriteItApp, Pilot[None]]]:
-        app = create_app(engine.workspace.home, engine, start)
+        app = create_app(engine.home, engine, start)
         async with app.run_test(size=size) as pilot:
             yield app, pilot
 

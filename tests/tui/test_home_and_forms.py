@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Input
 
 from writeit.domain.events import RunCreated
-from writeit.engine.engine import Engine
-from writeit.storage.store import utcnow
-from writeit.tui.app import Start
+from writeit.engine import Engine
+from writeit.storage.store import Store, utcnow
+from writeit.tui.app import Start, create_app
 from writeit.tui.screens.help import HelpScreen
-from writeit.tui.screens.home import CHUNK, PAGE, HomeScreen
+from writeit.tui.screens.home import PAGE, SCAN, HomeScreen
 from writeit.tui.screens.new_run import NewRunScreen, Prefill
 from writeit.tui.screens.run import RunScreen
 
@@ -55,7 +57,7 @@ async def test_d_archives_without_destroying_the_log(open_app: OpenApp, engine: 
         await pilot.press("d")
         await wait_until(pilot, lambda: engine.load(run_id).archived)
         assert table(app).row_count == 0
-        assert engine.store.events(run_id)[0].type == "run_created"
+        assert engine.history(run_id)[0].type == "run_created"
 
 
 async def test_slash_filters_and_escape_clears(open_app: OpenApp, engine: Engine) -> None:
@@ -74,32 +76,32 @@ async def test_slash_filters_and_escape_clears(open_app: OpenApp, engine: Engine
 
 
 async def test_home_loads_one_page_of_many_runs(
-    open_app: OpenApp, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = engine.start_run("tech-article", {"topic": "run 0"})
-    for i in range(1, 3 * CHUNK):
-        event = first.model_dump(include={"pipeline", "pipeline_sha", "step_order"})
-        engine.store.append(
-            RunCreated(
-                run_id=f"{i:08d}-0000-4000-8000-000000000000",
-                at=utcnow(),
-                pipeline=event["pipeline"],
-                pipeline_sha=event["pipeline_sha"],
-                step_names=event["step_order"],
-                inputs={"topic": f"run {i}"},
+    store = Store(home / "writeit.lmdb")
+    with Engine(home, store=store) as engine:
+        first = engine.start_run("tech-article", {"topic": "run 0"})
+        for i in range(1, 3 * SCAN):
+            store.append(
+                RunCreated(
+                    run_id=f"{i:08d}-0000-4000-8000-000000000000",
+                    at=utcnow(),
+                    pipeline=first.pipeline,
+                    pipeline_sha=first.pipeline_sha,
+                    step_names=first.step_order,
+                    inputs={"topic": f"run {i}"},
+                )
             )
-        )
-    loaded: list[int] = []
-    real = engine.store.run_snapshots
-    monkeypatch.setattr(
-        engine.store, "run_snapshots", lambda ids: loaded.append(len(ids)) or real(ids)
-    )
-    async with open_app() as (app, pilot):
-        await wait_until(pilot, lambda: table(app).row_count >= PAGE)
-        await pilot.pause(0.1)
-        assert sum(loaded) <= CHUNK  # one chunk read, not 600 runs
-        table(app).move_cursor(row=table(app).row_count - 1)
-        await wait_until(pilot, lambda: table(app).row_count > CHUNK, what="the next page")
+        loaded: list[int] = []
+        real = store.run_snapshots
+        monkeypatch.setattr(store, "run_snapshots", lambda ids: loaded.append(len(ids)) or real(ids))
+        app = create_app(home, engine)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_until(pilot, lambda: table(app).row_count >= PAGE)
+            await wait_until(pilot, lambda: not app.screen.workers, what="the first page")
+            assert sum(loaded) <= SCAN + 1  # one scan step (and the newest-run check), not 600
+            table(app).move_cursor(row=table(app).row_count - 1)
+            await wait_until(pilot, lambda: table(app).row_count > PAGE, what="the next page")
 
 
 async def test_n_opens_the_new_run_form(open_app: OpenApp) -> None:
@@ -123,7 +125,7 @@ async def test_new_run_form_shows_problems_inline(open_app: OpenApp, engine: Eng
         error = app.screen.query_one("#error-model-draft")
         await wait_until(pilot, lambda: "unknown offline model" in shown(error))
         assert shown(app.screen.query_one("#error-topic")) == ""
-        assert engine.store.recent_run_ids() == []
+        assert engine.runs().runs == []
         app.screen.query_one("#model-draft", Input).value = "offline:editor"
         await pilot.press("ctrl+s")
         screen = await wait_settled(pilot, app, "angles")
@@ -167,7 +169,7 @@ async def test_model_text_is_shown_as_text(open_app: OpenApp, engine: Engine) ->
     engine.recover_interrupted()
     async with open_app() as (app, pilot):
         await wait_until(pilot, lambda: table(app).row_count == 1)
-        assert "[/oops] topic" in str(table(app).get_row_at(0)[0])
+        assert "[/oops] topic" in str(table(app).get_row_at(0)[1])
         await pilot.press("enter")
         screen = await wait_settled(pilot, app, "angles")
         assert screen.run_id == run_id

@@ -131,8 +131,8 @@ async def test_b_branches_after_confirming(open_app: OpenApp, engine: Engine) ->
         await pilot.press("b")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await wait_until(pilot, lambda: engine.store.children(parent), what="a child run")
-        (child,) = engine.store.children(parent)
+        await wait_until(pilot, lambda: engine.children(parent), what="a child run")
+        (child,) = engine.children(parent)
         await wait_until(pilot, lambda: run_screen(app).run_id == child)
         await wait_settled(pilot, app, "angles")
         run = engine.load(child)
@@ -147,7 +147,7 @@ async def test_b_then_n_does_not_branch(open_app: OpenApp, engine: Engine) -> No
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("n")
         await wait_until(pilot, lambda: app.screen is screen)
-        assert engine.store.children(screen.run_id) == []
+        assert engine.children(screen.run_id) == []
 
 
 async def test_left_right_browse_steps_read_only(open_app: OpenApp, engine: Engine) -> None:
@@ -184,7 +184,7 @@ async def test_x_exports_and_says_where(open_app: OpenApp, engine: Engine) -> No
     async with open_app(NEW_RUN) as (app, pilot):
         screen = await wait_settled(pilot, app, "angles")
         await pilot.press("x")
-        path = engine.workspace.exports / f"tech-article-{screen.run_id[:8]}.yaml"
+        path = (engine.home / "exports") / f"tech-article-{screen.run_id[:8]}.yaml"
         await wait_until(pilot, path.exists, what="the export file")
         assert f"run_id: {screen.run_id}" in path.read_text()
         assert any(str(path) in n.message for n in app._notifications)
@@ -208,7 +208,7 @@ async def test_t_shows_the_family_and_opens_a_child(open_app: OpenApp, engine: E
 async def test_h_shows_history_and_state_at_an_event(open_app: OpenApp, engine: Engine) -> None:
     run = engine.start_run("tech-article", {"topic": "logs"})
     await engine.run_step(run.run_id)
-    events = engine.store.events(run.run_id)
+    events = engine.history(run.run_id)
     async with open_app(Start(run_id=run.run_id)) as (app, pilot):
         await wait_settled(pilot, app)
         await pilot.press("h")

@@ -72,7 +72,7 @@ def finish(engine: Engine, run_id: str, picks: list[int]) -> str:
 
 
 def app_for(engine: Engine, start: Start | None = None) -> WriteItApp:
-    return create_app(engine.workspace.home, engine, start)
+    return create_app(engine.home, engine, start)
 
 
 async def until_settled(pilot: Pilot[Any]) -> None:

@@ -42,9 +42,10 @@ class RunStatusChanged(_Event):
 
 
 class RunArchived(_Event):
-    """Hides the run from the home screen; the log itself is never destroyed."""
+    """Hides the run from the home screen (or shows it again); the log is never destroyed."""
 
     type: Literal["run_archived"] = "run_archived"
+    archived: bool = True
 
 
 class ResponseStub(BaseModel):
@@ -65,18 +66,6 @@ class StepStarted(_Event):
     owner_pid: int | None = None
 
 
-class StepSkipped(_Event):
-    type: Literal["step_skipped"] = "step_skipped"
-    step: str
-
-
-class StepReset(_Event):
-    """A running step went back to pending (every response ended without usable text)."""
-
-    type: Literal["step_reset"] = "step_reset"
-    step: str
-
-
 class FeedbackGiven(_Event):
     type: Literal["feedback_given"] = "feedback_given"
     step: str
@@ -91,6 +80,7 @@ class ResponseTextAppended(_Event):
     response_id: str
     text: str
     first_token_s: float | None = None
+    reasoning: str = ""  # reasoning streamed since the last flush (kept apart from text)
 
 
 class ResponseFinished(_Event):
@@ -99,6 +89,8 @@ class ResponseFinished(_Event):
     response_id: str
     status: ResponseStatus
     text: str = ""
+    reasoning: str = ""
+    finish_reason: str | None = None
     error: str | None = None
     usage: TokenUsage = Field(default_factory=TokenUsage)
     time_to_first_token_s: float | None = None
@@ -131,8 +123,6 @@ Event = Annotated[
     | RunStatusChanged
     | RunArchived
     | StepStarted
-    | StepSkipped
-    | StepReset
     | FeedbackGiven
     | ResponseTextAppended
     | ResponseFinished
@@ -143,8 +133,3 @@ Event = Annotated[
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
-
-
-def event_step(event: Event) -> str | None:
-    """The step an event concerns, if any."""
-    return getattr(event, "step", None)

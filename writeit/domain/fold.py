@@ -21,13 +21,10 @@ from writeit.domain.events import (
     RunCreated,
     RunStatusChanged,
     StepEdited,
-    StepReset,
-    StepSkipped,
     StepStarted,
 )
 from writeit.domain.models import AIResponse, PipelineRun, StepState
 from writeit.domain.status import (
-    ResponseStatus,
     RunStatus,
     StepStatus,
     check_response,
@@ -122,7 +119,7 @@ def _on_status(state: PipelineRun, e: RunStatusChanged) -> None:
 
 
 def _on_archived(state: PipelineRun, e: RunArchived) -> None:
-    state.archived = True
+    state.archived = e.archived
 
 
 def _on_step_started(state: PipelineRun, e: StepStarted) -> None:
@@ -160,26 +157,6 @@ def _ensure_earlier_done(state: PipelineRun, step: str) -> None:
             raise IllegalTransition(f"step '{earlier}' must be completed before '{step}'")
 
 
-def _on_skipped(state: PipelineRun, e: StepSkipped) -> None:
-    step = _step(state, e.step)
-    _ensure_past_is_open(state, e.step)
-    _ensure_earlier_done(state, e.step)
-    check_step(e.step, step.status, StepStatus.SKIPPED)
-    step.status = StepStatus.SKIPPED
-    _advance(state, e.step)
-
-
-def _on_reset(state: PipelineRun, e: StepReset) -> None:
-    step = _step(state, e.step)
-    if step.streaming:
-        raise IllegalTransition(f"step '{e.step}' is still streaming; cancel it first")
-    check_step(e.step, step.status, StepStatus.PENDING)
-    step.status = StepStatus.PENDING
-    step.earlier_response_ids.extend(step.response_ids)
-    step.response_ids = []
-    step.responses = {}
-
-
 def _on_feedback(state: PipelineRun, e: FeedbackGiven) -> None:
     step = _step(state, e.step)
     if step.status is StepStatus.PENDING and step.attempt == 0:
@@ -201,6 +178,7 @@ def apply_text(r: AIResponse, e: ResponseTextAppended) -> None:
         raise IllegalTransition(f"response {e.response_id[:8]} is {r.status}, not streaming")
     r.raw_output += e.text
     r.content = r.raw_output
+    r.reasoning += e.reasoning
     if r.time_to_first_token_s is None and e.first_token_s is not None:
         r.time_to_first_token_s = e.first_token_s
 
@@ -210,6 +188,8 @@ def apply_finished(r: AIResponse, e: ResponseFinished) -> None:
     check_response(r.status, e.status)
     r.raw_output += e.text
     r.content = r.raw_output.strip()
+    r.reasoning += e.reasoning
+    r.finish_reason = e.finish_reason
     r.status = e.status
     r.error = e.error
     r.usage = e.usage
@@ -222,7 +202,7 @@ def apply_finished(r: AIResponse, e: ResponseFinished) -> None:
 def _on_picked(state: PipelineRun, e: ResponsePicked) -> None:
     step = _step(state, e.step)
     _ensure_past_is_open(state, e.step)
-    if step.status is not StepStatus.RUNNING:
+    if step.status not in (StepStatus.RUNNING, StepStatus.COMPLETED):
         raise IllegalTransition(f"step '{e.step}' is {step.status}; nothing to pick")
     if e.response_id not in step.response_ids:
         raise IllegalTransition(f"response {e.response_id[:8]} is not one of step '{e.step}'")
@@ -262,21 +242,9 @@ _HANDLERS: dict[type, Callable[[PipelineRun, Any], None]] = {
     RunStatusChanged: _on_status,
     RunArchived: _on_archived,
     StepStarted: _on_step_started,
-    StepSkipped: _on_skipped,
-    StepReset: _on_reset,
     FeedbackGiven: _on_feedback,
     ResponseTextAppended: _on_text,
     ResponseFinished: _on_finished,
     ResponsePicked: _on_picked,
     StepEdited: _on_edited,
 }
-
-
-def interrupted_responses(state: PipelineRun) -> list[tuple[str, str]]:
-    """(step, response_id) of every response still marked streaming (a crash left it so)."""
-    return [
-        (s.name, r.response_id)
-        for s in state.ordered_steps()
-        for r in s.responses.values()
-        if r.status is ResponseStatus.STREAMING
-    ]

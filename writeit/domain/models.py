@@ -20,6 +20,9 @@ class TokenUsage(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
+    reasoning_tokens: int = 0  # part of output_tokens, when the server says how many
+    cache_read_tokens: int = 0  # part of input_tokens, read from a prompt cache
+    cache_write_tokens: int = 0  # part of input_tokens, written to a prompt cache
     cost_usd: float | None = None
     estimated: bool = False
 
@@ -34,7 +37,9 @@ class AIResponse(BaseModel):
     raw_output: str = ""
     content: str = ""
     status: ResponseStatus = ResponseStatus.STREAMING
+    finish_reason: str | None = None  # as the server said: stop, length, end_turn, max_tokens...
     error: str | None = None
+    reasoning: str = ""  # the model's reasoning/thinking: never content, prompts or the article
     created_at: datetime
     usage: TokenUsage = Field(default_factory=TokenUsage)
     time_to_first_token_s: float | None = None
@@ -98,9 +103,6 @@ class PipelineRun(BaseModel):
     last_seq: int = -1
     error: str | None = None
 
-    def step(self, name: str) -> StepState:
-        return self.steps[name]
-
     def ordered_steps(self) -> list[StepState]:
         return [self.steps[n] for n in self.step_order]
 
@@ -112,6 +114,10 @@ class PipelineRun(BaseModel):
         """True when any step after `name` has left `pending`: changing `name` must branch."""
         i = self.step_order.index(name)
         return any(self.steps[n].status is not StepStatus.PENDING for n in self.step_order[i + 1 :])
+
+    def steps_streaming(self) -> bool:
+        """True while any response of the run streams (in this process or another)."""
+        return any(s.streaming for s in self.steps.values())
 
     def response(self, response_id: str) -> AIResponse | None:
         for step in self.steps.values():

@@ -1,4 +1,32 @@
 """The engine runs pipelines: fan-out, streaming into events, selection, branching.
 
-The TUI and the CLI are thin faces over `Engine`; every action either can take is a call here.
+This package's names are WriteIt's one API: the TUI, the CLI, the tests and the benchmarks
+import them from here (`from writeit.engine import Engine, RunQuery`) and never reach into the
+modules behind them, the store or the provider registry.
 """
+
+from writeit.engine.engine import Engine
+from writeit.engine.exporting import FORMATS, check_format
+from writeit.engine.headless import PickStrategy
+from writeit.engine.inputs import parse_input_pairs
+from writeit.engine.models import ALL_STEPS, parse_model_specs
+from writeit.engine.pages import Archived, Family, RunPage, RunQuery
+from writeit.engine.starting import DEFAULT_STYLE, RunPlan
+from writeit.engine.workspace import default_home
+
+__all__ = [
+    "ALL_STEPS",
+    "DEFAULT_STYLE",
+    "FORMATS",
+    "Archived",
+    "Engine",
+    "Family",
+    "PickStrategy",
+    "RunPage",
+    "RunPlan",
+    "RunQuery",
+    "check_format",
+    "default_home",
+    "parse_input_pairs",
+    "parse_model_specs",
+]

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 
 from writeit.domain.events import Event, RunCreated, RunStatusChanged
 from writeit.domain.fold import apply, fold
 from writeit.domain.models import PipelineRun, StepState
 from writeit.domain.status import RunStatus, StepStatus
-from writeit.storage.store import utcnow
 
 Build = Callable[[PipelineRun, str], Event | None]
 
 
-def changes_the_past(run: PipelineRun, step: str) -> bool:
-    return run.status is RunStatus.COMPLETED or run.later_steps_started(step)
-
-
-def branch_events(run: PipelineRun, from_step: str, *, carry: bool) -> list[Event]:
+def branch_events(run: PipelineRun, from_step: str, *, carry: bool, at: datetime) -> list[Event]:
     """A new run whose parent is `run`, with every step before `from_step` copied.
 
     `carry` also copies `from_step`'s responses, still to choose from (the run is then already
@@ -46,7 +42,7 @@ def branch_events(run: PipelineRun, from_step: str, *, carry: bool) -> list[Even
         )
     created = RunCreated(
         run_id=str(uuid.uuid4()),
-        at=utcnow(),
+        at=at,
         pipeline=run.pipeline,
         pipeline_sha=run.pipeline_sha,
         step_names=list(run.step_order),
@@ -64,16 +60,17 @@ def branch_events(run: PipelineRun, from_step: str, *, carry: bool) -> list[Even
     return [created, running]
 
 
-def plan(run: PipelineRun, step: str, build: Build) -> list[Event]:
-    """The events that perform `build`'s action on `step`, in this run or in a new branch."""
-    if not changes_the_past(run, step):
+def plan(run: PipelineRun, step: str, build: Build, *, branch: bool, at: datetime) -> list[Event]:
+    """The events that perform `build`'s action on `step`: in this run, or (when the rulebook
+    says the action changes the past) in a new branch that carries the step's responses."""
+    if not branch:
         action = build(run, step)
         return [action] if action is not None else []
-    events = branch_events(run, step, carry=True)
-    branch = fold(events)
-    assert branch is not None
-    action = build(branch, step)
+    events = branch_events(run, step, carry=True, at=at)
+    child = fold(events)
+    assert child is not None
+    action = build(child, step)
     if action is not None:
-        apply(branch, action)  # raises, before anything is written, if the action is illegal
+        apply(child, action)  # raises, before anything is written, if the action is illegal
         events.append(action)
     return events

@@ -1,4 +1,10 @@
-"""`Engine`: every action a writer can take on a run, as one call the TUI, CLI and tests share."""
+"""`Engine`: the one API of WriteIt. The TUI, the CLI, the tests and the benchmarks use only this.
+
+Queries read runs, pages, history, families and catalogs; commands append events. Every command a
+writer can refuse themselves (pick, edit, feedback, regenerate, branch) is first checked against
+the domain's rulebook, the same answer the TUI's keys read, so a face can never offer what the
+engine would refuse. Changes reach faces through `subscribe`, never through shared lists.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,15 @@ import asyncio
 import functools
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from types import TracebackType
+from typing import Any, TypeVar
 
 from writeit import logs
-from writeit.domain.catalog import find_pipeline, find_style
+from writeit.domain import catalog
+from writeit.domain.catalog import Catalog
 from writeit.domain.config import UserConfig, load_user_config
 from writeit.domain.errors import IllegalTransition, NotFound, WriteItError
 from writeit.domain.events import (
@@ -21,7 +30,6 @@ from writeit.domain.events import (
     ResponsePicked,
     ResponseStub,
     RunArchived,
-    RunCreated,
     RunStatusChanged,
     StepEdited,
     StepStarted,
@@ -30,21 +38,26 @@ from writeit.domain.models import PipelineRun
 from writeit.domain.pipeline import LoadedPipeline, load_pipeline
 from writeit.domain.redact import secret_values
 from writeit.domain.requests import ModelRequest
-from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
+from writeit.domain.rules import Action, Rules, rules, run_state
+from writeit.domain.status import ResponseStatus, RunStatus
 from writeit.domain.style import LoadedStyle, StylePrimer, load_style
-from writeit.engine.branching import Build, branch_events, changes_the_past, plan
+from writeit.engine.branching import Build, branch_events, plan
+from writeit.engine.exporting import export_text, run_shape, write_to
 from writeit.engine.fanout import DeltaListener, FanOut, NoticeListener, StreamJob
-from writeit.engine.inputs import check_inputs
-from writeit.engine.models import parse_model_overrides, resolve_models
+from writeit.engine.headless import PickStrategy
+from writeit.engine.models import resolve_models
+from writeit.engine.pages import Family, RunPage, RunQuery, scan_page
+from writeit.engine.preferences import save_preference
 from writeit.engine.prompts import step_prompt
 from writeit.engine.sessions import Sessions
+from writeit.engine.starting import RunPlan, prepare_run
 from writeit.engine.workspace import Workspace
-from writeit.providers.registry import ProviderRegistry
+from writeit.providers.registry import ProviderInfo, ProviderRegistry
 from writeit.storage import keys
 from writeit.storage.store import Store, pid_alive, utcnow
 
-DEFAULT_STYLE = "tech-journalist"
 EventListener = Callable[[Event], None]
+Clock = Callable[[], datetime]
 E = TypeVar("E", bound=Event)
 
 
@@ -59,7 +72,7 @@ def _parsed_pipeline(label: str, source: str) -> LoadedPipeline:
 
 
 class Engine:
-    """Runs pipelines over one store. Create with `Engine.open(home)`; close when done."""
+    """Runs pipelines over one store. `Engine.open(home)`, or `with Engine.open(home) as e:`."""
 
     def __init__(
         self,
@@ -68,57 +81,115 @@ class Engine:
         config: UserConfig | None = None,
         environ: Mapping[str, str] | None = None,
         store: Store | None = None,
+        clock: Clock = utcnow,
     ) -> None:
-        self.workspace = Workspace(home)
-        self.environ = os.environ if environ is None else environ
-        self.config = config if config is not None else load_user_config(self.workspace.config_path)
-        self.registry = ProviderRegistry(self.config, self.environ)
-        self.store = store if store is not None else Store(self.workspace.store_path)
-        self.sessions = Sessions(self.store)
-        self.secrets = secret_values(
-            self.environ, [p.api_key_env for p in self.config.providers.values() if p.api_key_env]
+        self._workspace = Workspace(home)
+        self._environ = os.environ if environ is None else environ
+        self.config = (
+            config if config is not None else load_user_config(self._workspace.config_path)
         )
-        logs.configure(self.workspace.logs, self.secrets)
-        self.on_event: list[EventListener] = []
-        self.on_delta: list[DeltaListener] = []
-        self.on_notice: list[NoticeListener] = []
+        self._registry = ProviderRegistry(self.config, self._environ)
+        self._store = store if store is not None else Store(self._workspace.store_path)
+        self._now = clock
+        self._sessions = Sessions(self._store, clock)
+        self._secrets = secret_values(
+            self._environ,
+            [p.api_key_env for p in self.config.providers.values() if p.api_key_env],
+        )
+        logs.configure(self._workspace.logs, self._secrets)
+        self._on_event: list[EventListener] = []
+        self._on_delta: list[DeltaListener] = []
+        self._on_notice: list[NoticeListener] = []
         self._tasks: dict[str, set[asyncio.Task[None]]] = {}
         self._slots = asyncio.Semaphore(self.config.max_concurrent_pipelines)
 
     @classmethod
-    def open(cls, home: Path, **kwargs: object) -> Engine:
+    def open(
+        cls,
+        home: Path,
+        *,
+        config: UserConfig | None = None,
+        environ: Mapping[str, str] | None = None,
+        clock: Clock = utcnow,
+    ) -> Engine:
         """Open the store and mark responses a crashed process left streaming as interrupted."""
-        engine = cls(home, **kwargs)  # type: ignore[arg-type]
+        engine = cls(home, config=config, environ=environ, clock=clock)
         engine.recover_interrupted()
         return engine
 
     def close(self) -> None:
-        self.store.close()
+        self._store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     async def aclose(self) -> None:
         """Close provider HTTP pools; call from the event loop that streamed, before it ends."""
-        await self.registry.aclose()
+        await self._registry.aclose()
+
+    @property
+    def home(self) -> Path:
+        return self._workspace.home
+
+    def subscribe(
+        self,
+        *,
+        on_event: EventListener | None = None,
+        on_delta: DeltaListener | None = None,
+        on_notice: NoticeListener | None = None,
+    ) -> Callable[[], None]:
+        """Be told of every stored event, streamed token and notice; returns an unsubscribe.
+
+        Listeners run synchronously in the engine's task: they must only hand work on (a face
+        posts a message to its own queue), never block or call back into the engine.
+        """
+        pairs = [
+            (lst, fn)
+            for lst, fn in (
+                (self._on_event, on_event),
+                (self._on_delta, on_delta),
+                (self._on_notice, on_notice),
+            )
+            if fn is not None
+        ]
+        for listeners, fn in pairs:
+            listeners.append(fn)  # type: ignore[arg-type]
+
+        def unsubscribe() -> None:
+            for listeners, fn in pairs:
+                if fn in listeners:
+                    listeners.remove(fn)  # type: ignore[arg-type]
+
+        return unsubscribe
 
     # -- events ------------------------------------------------------------------------------
 
     def _append(self, event: E, blobs: Mapping[bytes, bytes] | None = None) -> E:
-        stamped = self.store.append(event, blobs)
+        stamped = self._store.append(event, blobs)
         logs.event(stamped)
-        for listener in self.on_event:
+        for listener in list(self._on_event):
             listener(stamped)
         return stamped
 
     def recover_interrupted(self) -> int:
         """Responses whose streaming process is gone become `interrupted`, keeping their text."""
         count = 0
-        for run_id, step, response_id, pid in self.store.active_responses():
+        for run_id, step, response_id, pid in self._store.active_responses():
             if pid == os.getpid() or pid_alive(pid):
                 continue
             try:
                 self._append(
                     ResponseFinished(
                         run_id=run_id,
-                        at=utcnow(),
+                        at=self._now(),
                         step=step,
                         response_id=response_id,
                         status=ResponseStatus.INTERRUPTED,
@@ -129,20 +200,79 @@ class Engine:
             except IllegalTransition:
                 continue  # another process recovered it first
         if count:
-            self.store.sync()
+            self._store.sync()
         return count
 
-    # -- reading -----------------------------------------------------------------------------
+    # -- queries -----------------------------------------------------------------------------
 
     def resolve(self, run_id_or_prefix: str) -> str:
-        return self.store.resolve(run_id_or_prefix)
+        return self._store.resolve(run_id_or_prefix)
 
     def load(self, run_id: str) -> PipelineRun:
-        return self.store.load_run(run_id)
+        return self._store.load_run(run_id)
+
+    def runs(self, query: RunQuery | None = None) -> RunPage:
+        """A page of runs, newest first, filtered; continue from `next_offset`."""
+        return scan_page(self._store, query or RunQuery())
+
+    def history(self, run_id: str) -> list[Event]:
+        return self._store.events(run_id)
+
+    def state_at(self, run_id: str, n: int | None) -> PipelineRun:
+        """The run as it was just after event `n` (time travel); None: after the last one."""
+        return self._store.state_at(run_id, n)
+
+    def replay(self, run_id: str) -> PipelineRun:
+        """The run rebuilt from its whole log (what its stored snapshots must equal)."""
+        return self._store.replay(run_id)
+
+    def children(self, run_id: str) -> list[str]:
+        return self._store.children(run_id)
+
+    def family(self, run_id: str) -> Family:
+        """The run's branch family: root, each run's children, and a snapshot of every run."""
+        root = run_id
+        while (parent := self._store.parent(root)) is not None:
+            root = parent
+        tree: dict[str, list[str]] = {}
+        todo = [root]
+        while todo:
+            current = todo.pop()
+            tree[current] = self._store.children(current)
+            todo.extend(tree[current])
+        snapshots = {r.run_id: r for r in self._store.run_snapshots(list(tree))}
+        return Family(root=root, children=tree, runs=snapshots)
+
+    def pipelines(self) -> Catalog[LoadedPipeline]:
+        return catalog.pipelines(self.home)
+
+    def styles(self) -> Catalog[LoadedStyle]:
+        return catalog.styles(self.home)
+
+    def providers(self) -> list[ProviderInfo]:
+        return self._registry.describe()
+
+    def default_models(self) -> list[str]:
+        """What a step uses when neither the command, the pipeline nor the step names models."""
+        return list(self.config.default_models_for("") or self._registry.env_default_models())
+
+    def step_defaults(self, pipeline: LoadedPipeline, step: str) -> list[str]:
+        """The models `step` of `pipeline` uses unless the writer overrides them."""
+        env = self._registry.env_default_models()
+        return resolve_models(pipeline.config, step, {}, self.config, env)
+
+    def check_model(self, ref: str) -> None:
+        """Raise a clear error now if `ref` cannot be used (unknown provider, missing key)."""
+        self._registry.check(ref)
+
+    @property
+    def offline_only(self) -> bool:
+        """True when no provider key is set, so runs fall back to the offline models."""
+        return all(m.startswith("offline:") for m in self._registry.env_default_models())
 
     def pipeline_of(self, run: PipelineRun) -> LoadedPipeline:
         """The exact pipeline the run was started with (kept in the store)."""
-        raw = self.store.get_raw(keys.config(run.pipeline, run.pipeline_sha))
+        raw = self._store.get_raw(keys.config(run.pipeline, run.pipeline_sha))
         if raw is None:
             raise NotFound(f"the pipeline of run {run.run_id[:8]} is missing from the store")
         return _parsed_pipeline(f"<{run.pipeline} of run {run.run_id[:8]}>", raw.decode())
@@ -150,21 +280,63 @@ class Engine:
     def style_of(self, run: PipelineRun) -> StylePrimer | None:
         if not run.style or not run.style_sha:
             return None
-        raw = self.store.get_raw(keys.primer(run.style, run.style_sha))
+        raw = self._store.get_raw(keys.primer(run.style, run.style_sha))
         return load_style(f"<style {run.style}>", raw.decode()).primer if raw else None
 
     def models_for(self, run: PipelineRun, step: str) -> list[str]:
         pipeline = self.pipeline_of(run).config
-        return resolve_models(
-            pipeline, step, run.model_overrides, self.config, self.registry.env_default_models()
-        )
+        env = self._registry.env_default_models()
+        return resolve_models(pipeline, step, run.model_overrides, self.config, env)
 
-    @property
-    def offline_only(self) -> bool:
-        """True when no provider key is set, so runs fall back to the offline models."""
-        return all(m.startswith("offline:") for m in self.registry.env_default_models())
+    def is_streaming(self, run_id: str) -> bool:
+        return any(not t.done() for t in self._tasks.get(run_id, set()))
+
+    def rules(self, run: PipelineRun, viewed: str | None = None) -> Rules:
+        """The rulebook's answer for `run` with `viewed` on screen, as this process sees it."""
+        return rules(run, viewed, self.is_streaming(run.run_id))
+
+    def save_preference(self, key: str, value: str) -> None:
+        """Keep a preference the writer chose in the app (the theme) in config.yaml."""
+        save_preference(self._workspace.config_path, key, value)
+
+    def state_of(self, run: PipelineRun) -> str:
+        """The rulebook's truthful words for where `run` is (`waiting for your pick`, ...).
+
+        A list's light snapshot holds no responses to judge by, so an unfinished run is read
+        whole; finished runs (most of any list) need nothing more.
+        """
+        if run.status not in (RunStatus.COMPLETED, RunStatus.ERROR):
+            run = self.load(run.run_id)
+        return run_state(run, self.is_streaming(run.run_id))
+
+    def remember_session(self, session_id: str, run_id: str) -> None:
+        self._sessions.remember(session_id, run_id)
+
+    def last_session_run(self) -> str | None:
+        return self._sessions.last_run()
 
     # -- starting ----------------------------------------------------------------------------
+
+    def prepare_run(
+        self,
+        pipeline: str | LoadedPipeline,
+        inputs: Mapping[str, str],
+        *,
+        style: str | None = None,
+        models: Mapping[str, Sequence[str]] | None = None,
+        partial: bool = False,
+    ) -> RunPlan:
+        """Validate everything a new run needs, writing nothing (`partial`: inputs may be missing)."""
+        return prepare_run(
+            self.home,
+            pipeline,
+            inputs,
+            style=style or self.config.style,
+            models=models or {},
+            config=self.config,
+            registry=self._registry,
+            partial=partial,
+        )
 
     def start_run(
         self,
@@ -172,45 +344,15 @@ class Engine:
         inputs: Mapping[str, str],
         *,
         style: str | None = None,
-        models: list[str] | None = None,
+        models: Mapping[str, Sequence[str]] | None = None,
+        budget_usd: float | None = None,
     ) -> PipelineRun:
         """Create a run (validating inputs, style and models first); no step starts yet."""
-        loaded = (
-            find_pipeline(self.workspace.home, pipeline) if isinstance(pipeline, str) else pipeline
-        )
-        config = loaded.config
-        values = check_inputs(config, inputs)
-        overrides = parse_model_overrides(models or [], config.step_names)
-        env_defaults = self.registry.env_default_models()
-        for step in config.step_names:
-            for ref in resolve_models(config, step, overrides, self.config, env_defaults):
-                self.registry.check(ref)
-        primer = self._style(style)
-        blobs = {keys.config(config.name, loaded.sha256): loaded.source.encode()}
-        if primer is not None:
-            blobs[keys.primer(primer.primer.id, primer.sha256)] = primer.source.encode()
-        event = RunCreated(
-            run_id=str(uuid.uuid4()),
-            at=utcnow(),
-            pipeline=config.name,
-            pipeline_sha=loaded.sha256,
-            step_names=config.step_names,
-            inputs=values,
-            style=primer.primer.id if primer else None,
-            style_sha=primer.sha256 if primer else None,
-            model_overrides=overrides,
-        )
-        self._append(event, blobs)
+        del budget_usd  # reserved for budgets (DESIGN: Providers); not recorded yet
+        run_plan = self.prepare_run(pipeline, inputs, style=style, models=models)
+        event = run_plan.event(str(uuid.uuid4()), self._now())
+        self._append(event, run_plan.blobs)
         return self.load(event.run_id)
-
-    def _style(self, style: str | None) -> LoadedStyle | None:
-        wanted = style or self.config.style
-        if wanted:
-            return find_style(self.workspace.home, wanted)
-        try:
-            return find_style(self.workspace.home, DEFAULT_STYLE)
-        except NotFound:
-            return None
 
     # -- streaming ---------------------------------------------------------------------------
 
@@ -225,11 +367,12 @@ class Engine:
     async def _run_step(self, run_id: str, step: str | None) -> PipelineRun:
         run = self.load(run_id)
         step = self._step_of(run, step)
+        self._guard(run, step, Action.REGENERATE)
         pipeline = self.pipeline_of(run).config
         spec = pipeline.step(step)
         refs = self.models_for(run, step)
         for ref in refs:
-            self.registry.check(ref)
+            self._registry.check(ref)
         prompt = step_prompt(run, pipeline, self.style_of(run), step)
         per_model = spec.responses or pipeline.defaults.responses
         stubs = [
@@ -241,7 +384,7 @@ class Engine:
         self._append(
             StepStarted(
                 run_id=run_id,
-                at=utcnow(),
+                at=self._now(),
                 step=step,
                 prompt=prompt,
                 responses=stubs,
@@ -267,10 +410,15 @@ class Engine:
             for i, stub in enumerate(stubs)
         ]
         fanout = FanOut(
-            self.registry, self._append, utcnow, self.secrets, self.on_delta, self.on_notice
+            self._registry,
+            self._append,
+            self._now,
+            self._secrets,
+            self._on_delta,
+            self._on_notice,
         )
         await fanout.run(jobs, self._tasks.setdefault(run_id, set()))
-        self.store.sync()
+        self._store.sync()
         finished = self.load(run_id)
         logs.step_finished(finished, step)
         return finished
@@ -282,29 +430,70 @@ class Engine:
             task.cancel()
         return len(tasks)
 
-    def is_streaming(self, run_id: str) -> bool:
-        return any(not t.done() for t in self._tasks.get(run_id, set()))
+    async def run_to_end(
+        self, run_id: str, strategy: PickStrategy, *, shuffle: bool = False
+    ) -> PipelineRun:
+        """Stream every remaining step and pick with `strategy` (headless `writeit run`)."""
+        del shuffle  # shown order is the model order until shuffled display lands
+        run = self.load(run_id)
+        strategy.check_fanout(self.fanout_sizes(run))
+        while run.status is not RunStatus.COMPLETED:
+            step = self._step_of(run, None)
+            if not run.steps[step].response_ids or run.steps[step].status.value == "pending":
+                run = await self.run_step(run_id, step)
+            try:
+                index = strategy.choose(run.steps[step])
+            except WriteItError as exc:
+                self.mark_error(run_id, str(exc))
+                raise
+            run = self.load(self.pick(run_id, index, step=step))
+        return run
+
+    def fanout_sizes(self, run: PipelineRun) -> dict[str, int]:
+        """How many responses each step not yet done will stream (models x responses each)."""
+        pipeline = self.pipeline_of(run).config
+        return {
+            name: len(self.models_for(run, name))
+            * (pipeline.step(name).responses or pipeline.defaults.responses)
+            for name in run.step_order
+            if run.steps[name].status.value != "completed"
+        }
 
     # -- choosing ----------------------------------------------------------------------------
 
     def _step_of(self, run: PipelineRun, step: str | None) -> str:
         step = step or run.current_step
-        if step is None or step not in run.steps:
+        if not step or step not in run.steps:
             raise NotFound(
-                f"run {run.run_id[:8]} has no step '{step}' (steps: {', '.join(run.step_order)})"
+                f"run {run.run_id[:8]} has no step '{step or ''}' "
+                f"(steps: {', '.join(run.step_order)})"
             )
         return step
 
-    def _perform(self, run_id: str, step: str | None, build: Build) -> str:
+    def _guard(
+        self, run: PipelineRun, step: str, action: Action, index: int | None = None
+    ) -> Rules:
+        """Refuse, with the rulebook's reason, what the writer may not do now."""
+        verdict = self.rules(run, step)
+        reason = verdict.why_not(action, index)
+        if reason is None and action is Action.PICK and verdict.cancel_first:
+            reason = "cancel the responses still streaming first"
+        if reason is not None:
+            raise IllegalTransition(f"{action.value} on '{step}': {reason}")
+        return verdict
+
+    def _perform(
+        self, run_id: str, step: str | None, action: Action, build: Build, index: int | None = None
+    ) -> str:
         """Append the action `build` makes, branching first if it would change the past."""
         run = self.load(run_id)
         step = self._step_of(run, step)
-        if changes_the_past(run, step) and self.is_streaming(run_id):
-            raise IllegalTransition("wait for streaming to end (or cancel it) before branching")
-        events = plan(run, step, build)
+        verdict = self._guard(run, step, action, index)
+        branch = verdict.continues_in_branch(action)
+        events = plan(run, step, build, branch=branch, at=self._now())
         for event in events:
             self._append(event)
-        self.store.sync()
+        self._store.sync()
         return events[0].run_id if events else run_id
 
     def pick(
@@ -319,15 +508,9 @@ class Engine:
 
         def build(run: PipelineRun, name: str) -> ResponsePicked:
             ids = run.steps[name].response_ids
-            if run.steps[name].status is not StepStatus.RUNNING or not ids:
-                raise IllegalTransition(f"step '{name}' has no responses to pick from yet")
-            if not 0 <= index < len(ids):
-                raise WriteItError(
-                    f"there is no response {index + 1}; step '{name}' has {len(ids)}"
-                )
             return ResponsePicked(
                 run_id=run.run_id,
-                at=utcnow(),
+                at=self._now(),
                 step=name,
                 response_id=ids[index],
                 index=index,
@@ -335,7 +518,7 @@ class Engine:
                 shown_order=list(shown_order or ids),
             )
 
-        return self._perform(run_id, step, build)
+        return self._perform(run_id, step, Action.PICK, build, index)
 
     def edit(
         self,
@@ -351,8 +534,13 @@ class Engine:
         return self._perform(
             run_id,
             step,
+            Action.EDIT,
             lambda run, name: StepEdited(
-                run_id=run.run_id, at=utcnow(), step=name, content=content, sources=sources or []
+                run_id=run.run_id,
+                at=self._now(),
+                step=name,
+                content=content,
+                sources=sources or [],
             ),
         )
 
@@ -362,9 +550,10 @@ class Engine:
         def build(run: PipelineRun, name: str) -> FeedbackGiven | None:
             if feedback is None or not feedback.strip():
                 return None
-            return FeedbackGiven(run_id=run.run_id, at=utcnow(), step=name, feedback=feedback)
+            return FeedbackGiven(run_id=run.run_id, at=self._now(), step=name, feedback=feedback)
 
-        return self._perform(run_id, step, build)
+        action = Action.FEEDBACK if feedback and feedback.strip() else Action.REGENERATE
+        return self._perform(run_id, step, action, build)
 
     async def regenerate(
         self, run_id: str, *, step: str | None = None, feedback: str | None = None
@@ -372,39 +561,48 @@ class Engine:
         target = self.revise(run_id, step=step, feedback=feedback)
         return await self.run_step(target, step)
 
-    # -- branching ---------------------------------------------------------------------------
+    # -- around the run ----------------------------------------------------------------------
 
     def branch(self, run_id: str, from_step: str) -> str:
         """A new run whose parent is `run_id`, with every step before `from_step` copied."""
         run = self.load(run_id)
-        self._step_of(run, from_step)
-        if self.is_streaming(run_id):
-            raise IllegalTransition("wait for streaming to end (or cancel it) before branching")
-        events = branch_events(run, from_step, carry=False)
+        if from_step not in run.steps:
+            raise NotFound(
+                f"run {run.run_id[:8]} has no step '{from_step}' "
+                f"(steps: {', '.join(run.step_order)})"
+            )
+        self._guard(run, from_step, Action.BRANCH)
+        events = branch_events(run, from_step, carry=False, at=self._now())
         for event in events:
             self._append(event)
-        self.store.sync()
+        self._store.sync()
         return events[0].run_id
 
     def mark_error(self, run_id: str, message: str) -> None:
         """Record that the run cannot go on as it is (every response of a step failed)."""
         self._append(
-            RunStatusChanged(run_id=run_id, at=utcnow(), status=RunStatus.ERROR, error=message)
+            RunStatusChanged(run_id=run_id, at=self._now(), status=RunStatus.ERROR, error=message)
         )
 
     def archive(self, run_id: str) -> None:
         """Hide a run from the home screen; its log is kept."""
-        self._append(RunArchived(run_id=run_id, at=utcnow()))
+        self._append(RunArchived(run_id=run_id, at=self._now()))
 
-    def family(self, run_id: str) -> tuple[str, dict[str, list[str]]]:
-        """The root of the run's branch family and each run's children."""
-        root = run_id
-        while (parent := self.store.parent(root)) is not None:
-            root = parent
-        tree: dict[str, list[str]] = {}
-        todo = [root]
-        while todo:
-            current = todo.pop()
-            tree[current] = self.store.children(current)
-            todo.extend(tree[current])
-        return root, tree
+    def unarchive(self, run_id: str) -> None:
+        """Show an archived run on the home screen again."""
+        self._append(RunArchived(run_id=run_id, at=self._now(), archived=False))
+
+    def export(self, run_id: str, fmt: str | None = None, to: Path | str | None = None) -> Path:
+        """Write the run's export: to `to` (a file, or a directory ending in `/` or existing),
+        else to `$WRITEIT_HOME/exports/{pipeline}-{run_id[:8]}.{ext}`. Returns the path."""
+        run = self.load(run_id)
+        return write_to(run, fmt or self.config.export_format, to, self._workspace.exports)
+
+    def describe(self, run: PipelineRun, *, lineage: bool = True) -> dict[str, Any]:
+        """`show --json`: the export shape plus current step, archived flag and children
+        (`lineage=False` for a past state from `state_at`, whose branches came later)."""
+        return run_shape(run, self.children(run.run_id) if lineage else [])
+
+    def export_text(self, run_id: str, fmt: str | None = None) -> str:
+        """The run's export as text (for `-o -`)."""
+        return export_text(self.load(run_id), fmt or self.config.export_format)

@@ -2,6 +2,12 @@
 
 Text is buffered and persisted at least every `FLUSH_INTERVAL_S`, so a crash loses at most that
 much; every token also goes to delta listeners at once so the UI can show it without waiting.
+Reasoning is buffered, persisted and shown the same way, but apart from the text.
+
+How a response ends is decided here, from what the provider streamed: no text at all is
+`failed` with the reason; cut at the token limit is `truncated` (still pickable); otherwise
+`completed`. Usage is what the server reported, else an estimate (marked) of what really
+streamed, else nothing: a request that never received a byte costs nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +22,13 @@ from writeit.domain.events import ResponseFinished, ResponseTextAppended
 from writeit.domain.redact import redact
 from writeit.domain.requests import (
     ModelRequest,
+    ReasoningDelta,
+    RequestSent,
     Retrying,
+    StreamEnd,
     TextDelta,
     UsageReport,
+    Waiting,
     estimate_tokens,
     tokens_for_chars,
 )
@@ -35,18 +45,27 @@ Append = Callable[[ResponseTextAppended | ResponseFinished], object]
 
 @dataclass
 class StreamJob:
-    """One response being streamed: what arrived and what is not yet persisted."""
+    """One response being streamed: what arrived and what is not yet persisted.
+
+    `sent_at` is when the current attempt's request went out (monotonic); time to first token
+    and processing time are measured from it, so neither includes the SDK import nor a retry's
+    wait.
+    """
 
     run_id: str
     step: str
     response_id: str
     request: ModelRequest
     pending: list[str] = field(default_factory=list)
+    pending_reasoning: list[str] = field(default_factory=list)
     first_token_s: float | None = None
     first_token_flushed: bool = False
     attempts: int = 1
     usage: UsageReport | None = None
+    end: StreamEnd | None = None
     received: int = 0
+    reasoning_received: int = 0
+    sent_at: float | None = None
 
     def take_first_token_s(self) -> float | None:
         """Time to first token, handed to the first event that persists text, then None."""
@@ -60,6 +79,15 @@ class StreamJob:
         self.pending.clear()
         return text
 
+    def take_pending_reasoning(self) -> str:
+        text = "".join(self.pending_reasoning)
+        self.pending_reasoning.clear()
+        return text
+
+    def mark_first_token(self, now: float, started: float) -> None:
+        if self.first_token_s is None:
+            self.first_token_s = round(now - (self.sent_at or started), 4)
+
 
 @dataclass
 class FanOut:
@@ -71,6 +99,7 @@ class FanOut:
     secrets: list[str]
     on_delta: list[DeltaListener]
     on_notice: list[NoticeListener]
+    on_reasoning: list[DeltaListener] = field(default_factory=list)
 
     async def run(self, jobs: list[StreamJob], tasks: set[asyncio.Task[None]]) -> None:
         flusher = asyncio.create_task(self._flush_periodically(jobs))
@@ -96,7 +125,7 @@ class FanOut:
                 self._flush(job)
 
     def _flush(self, job: StreamJob) -> None:
-        if not job.pending:
+        if not job.pending and not job.pending_reasoning:
             return
         first = job.take_first_token_s()
         self.append(
@@ -106,6 +135,7 @@ class FanOut:
                 step=job.step,
                 response_id=job.response_id,
                 text=job.take_pending(),
+                reasoning=job.take_pending_reasoning(),
                 first_token_s=first,
             )
         )
@@ -116,40 +146,90 @@ class FanOut:
         try:
             async for item in self.registry.stream(job.request):
                 if isinstance(item, TextDelta):
-                    if job.first_token_s is None:
-                        job.first_token_s = round(time.monotonic() - started, 4)
+                    job.mark_first_token(time.monotonic(), started)
                     job.pending.append(item.text)
                     job.received += len(item.text)
                     for listener in self.on_delta:
                         listener(job.run_id, job.response_id, item.text)
+                elif isinstance(item, ReasoningDelta):
+                    job.mark_first_token(time.monotonic(), started)
+                    job.pending_reasoning.append(item.text)
+                    job.reasoning_received += len(item.text)
+                    for listener in self.on_reasoning:
+                        listener(job.run_id, job.response_id, item.text)
                 elif isinstance(item, UsageReport):
                     job.usage = item
+                elif isinstance(item, StreamEnd):
+                    job.end = item
+                elif isinstance(item, RequestSent):
+                    job.sent_at = time.monotonic()
+                elif isinstance(item, Waiting):
+                    self._notice(
+                        job,
+                        f"{job.request.model_ref}: no answer yet after {item.waited_s:.0f} s "
+                        f"(gives up at {item.limit_s:g} s)",
+                    )
                 elif isinstance(item, Retrying):
                     job.attempts = item.attempt + 1
-                    self._notice(job, f"retrying in {item.delay_s:.1f}s: {item.reason}")
+                    self._notice(
+                        job,
+                        f"{job.request.model_ref}: retrying in {item.delay_s:.1f}s "
+                        f"(attempt {item.attempt + 1}): {item.reason}",
+                    )
         except asyncio.CancelledError:
             status, error = ResponseStatus.CANCELLED, "cancelled by the writer"
         except ProviderError as exc:
             status, error = ResponseStatus.FAILED, str(exc)
         except Exception as exc:  # one failing pane must never stop the others
             status, error = ResponseStatus.FAILED, f"{type(exc).__name__}: {exc}"
-        self._finish(job, status, error, time.monotonic() - started)
+        else:
+            status, error = self._ending(job)
+        self._finish(job, status, error, time.monotonic() - (job.sent_at or started))
+
+    @staticmethod
+    def _ending(job: StreamJob) -> tuple[ResponseStatus, str | None]:
+        """The status of a stream that ended without an error, from what it carried."""
+        end = job.end or StreamEnd(None)
+        if not job.received:
+            ref = job.request.model_ref
+            said = f" (finish reason: {end.finish_reason})" if end.finish_reason else ""
+            if job.reasoning_received and end.truncated:
+                return ResponseStatus.FAILED, (
+                    f"{ref}: spent all {job.request.max_tokens} max_tokens on reasoning and "
+                    "wrote no answer; give the step more max_tokens or less reasoning"
+                )
+            if job.reasoning_received:
+                return ResponseStatus.FAILED, f"{ref}: reasoned but wrote no answer{said}"
+            return ResponseStatus.FAILED, f"{ref}: the model sent no text{said}"
+        if end.truncated:
+            return ResponseStatus.TRUNCATED, None
+        return ResponseStatus.COMPLETED, None
 
     def _notice(self, job: StreamJob, message: str) -> None:
         for listener in self.on_notice:
             listener(job.run_id, job.response_id, redact(message, self.secrets))
 
+    def _usage(self, job: StreamJob) -> tuple[UsageReport, float | None]:
+        """What the server reported; else an estimate of what streamed; else nothing, free."""
+        if job.usage is not None:
+            usage = job.usage
+        elif job.received or job.reasoning_received:
+            usage = UsageReport(
+                input_tokens=estimate_tokens(job.request.prompt),
+                output_tokens=tokens_for_chars(job.received + job.reasoning_received),
+                estimated=True,
+            )
+        else:
+            return UsageReport(0, 0), 0.0
+        return usage, self.registry.cost(job.request.provider, job.request.model, usage)
+
     def _finish(
         self, job: StreamJob, status: ResponseStatus, error: str | None, elapsed: float
     ) -> None:
         text = job.take_pending()
+        reasoning = job.take_pending_reasoning()
         first = job.take_first_token_s()
-        usage = job.usage or UsageReport(
-            input_tokens=estimate_tokens(job.request.prompt),
-            output_tokens=tokens_for_chars(job.received),
-            estimated=True,
-        )
-        cost = self.registry.cost(job.request.provider, job.request.model, usage)
+        usage, cost = self._usage(job)
         self.append(
             ResponseFinished(
                 run_id=job.run_id,
@@ -158,6 +238,8 @@ class FanOut:
                 response_id=job.response_id,
                 status=status,
                 text=text,
+                reasoning=reasoning,
+                finish_reason=job.end.finish_reason if job.end else None,
                 error=redact(error, self.secrets) if error else None,
                 usage=usage.to_usage(cost),
                 time_to_first_token_s=first,

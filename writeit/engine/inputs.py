@@ -8,8 +8,13 @@ from writeit.domain.errors import WriteItError
 from writeit.domain.pipeline import PipelineConfig
 
 
-def check_inputs(pipeline: PipelineConfig, given: Mapping[str, str]) -> dict[str, str]:
-    """The run's inputs with defaults filled in; raises naming the first problem."""
+def check_inputs(
+    pipeline: PipelineConfig, given: Mapping[str, str], *, partial: bool = False
+) -> dict[str, str]:
+    """The run's inputs with defaults filled in; raises naming the first problem.
+
+    `partial` accepts missing required inputs (a form will ask for them) but nothing else.
+    """
     known = {i.name for i in pipeline.inputs}
     for name in given:
         if name not in known:
@@ -22,7 +27,7 @@ def check_inputs(pipeline: PipelineConfig, given: Mapping[str, str]) -> dict[str
         if value is None or not value.strip():
             value = spec.default
         if value is None or not value.strip():
-            if spec.required:
+            if spec.required and not partial:
                 raise WriteItError(f"input '{spec.name}' is required ({spec.help or 'no default'})")
             continue
         if spec.choices and value not in spec.choices:

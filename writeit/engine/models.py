@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from writeit.domain.config import UserConfig
 from writeit.domain.errors import WriteItError
 from writeit.domain.pipeline import PipelineConfig, check_model_ref
@@ -9,18 +11,15 @@ from writeit.domain.pipeline import PipelineConfig, check_model_ref
 ALL_STEPS = "*"
 
 
-def parse_model_overrides(specs: list[str], step_names: list[str]) -> dict[str, list[str]]:
-    """Parse `--model STEP=provider:model,...` (or `provider:model,...` for every step)."""
+def parse_model_specs(specs: Sequence[str]) -> dict[str, list[str]]:
+    """Parse `--model STEP=provider:model,...` (or `provider:model,...` for every step) into
+    typed choices; which steps exist is checked when the run is prepared."""
     out: dict[str, list[str]] = {}
     for spec in specs:
         step, sep, models = spec.partition("=")
         if not sep:
             step, models = ALL_STEPS, spec
-        step = step.strip()
-        if step != ALL_STEPS and step not in step_names:
-            raise WriteItError(
-                f"--model {spec}: unknown step '{step}' (steps: {', '.join(step_names)})"
-            )
+        step = step.strip() or ALL_STEPS
         refs = [m.strip() for m in models.split(",") if m.strip()]
         if not refs:
             raise WriteItError(f"--model {spec}: name at least one provider:model")

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime
 
 from writeit.storage import keys
-from writeit.storage.store import Store, utcnow
+from writeit.storage.store import Store
 
 
 class Sessions:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, now: Callable[[], datetime]) -> None:
         self.store = store
+        self.now = now
 
     def remember(self, session_id: str, run_id: str) -> None:
         """Record the run a session is on, with the time of this activity."""
-        value = json.dumps({"run_id": run_id, "last_activity": utcnow().isoformat()})
+        value = json.dumps({"run_id": run_id, "last_activity": self.now().isoformat()})
         self.store.put_meta(keys.session(session_id), value.encode())
 
     def last_run(self) -> str | None:

@@ -77,8 +77,13 @@ def default_path(exports: Path, run: PipelineRun, fmt: Format) -> Path:
     return exports / f"{name}-{UNSAFE.sub('', run.run_id[:8])}.{SUFFIX[fmt]}"
 
 
+def render(run: PipelineRun, fmt: Format) -> str:
+    """The export of `run` as text in `fmt`."""
+    return to_yaml(run) if fmt == "yaml" else to_markdown(run)
+
+
 def write_export(run: PipelineRun, fmt: Format, path: Path) -> Path:
-    text = to_yaml(run) if fmt == "yaml" else to_markdown(run)
+    text = render(run, fmt)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")

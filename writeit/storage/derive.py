@@ -11,7 +11,6 @@ from writeit.domain.events import (
     ResponseFinished,
     ResponseTextAppended,
     RunCreated,
-    StepReset,
     StepStarted,
 )
 from writeit.domain.fold import apply, apply_finished, apply_text
@@ -65,8 +64,6 @@ def derive(txn: Any, event: Event) -> Writes:
     if step_name is not None:
         step = state.steps[step_name]
         writes[keys.step(event.run_id, step_name)] = dump_step(step)
-        if isinstance(event, StepReset):
-            writes[keys.step_responses(event.run_id, step_name)] = None
         if isinstance(event, StepStarted):
             writes[keys.step_responses(event.run_id, step_name)] = json.dumps(
                 step.response_ids

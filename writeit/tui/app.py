@@ -1,4 +1,11 @@
-"""The WriteIt app: screens over one engine. Build it with `create_app` (tests inject an engine)."""
+"""The WriteIt app: screens over one engine. Build it with `create_app` (tests inject an engine).
+
+The engine speaks to screens only through the app's two signals, `run_events` (every stored
+event) and `stream_ended` (a step's streaming worker finished), delivered on each subscriber's
+own message queue. Moving to another run is a message (`OpenRun`) the app answers by replacing
+the run screen with a fresh one, so no screen ever rebuilds itself for a different run and no
+screen switch is awaited inside a dialog's dismiss callback.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +14,23 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.signal import Signal
 
 from writeit.domain.errors import WriteItError
 from writeit.domain.events import Event, ResponseFinished, StepStarted
-from writeit.engine.engine import Engine
+from writeit.engine import Engine
 from writeit.tui.live import StreamHub
+from writeit.tui.messages import OpenRun
 from writeit.tui.palette import ScreenActions
+from writeit.tui.screens.dialogs import ConfirmDialog
 from writeit.tui.screens.help import HelpScreen
 from writeit.tui.screens.home import HomeScreen
 from writeit.tui.screens.new_run import NewRunScreen, Prefill
 from writeit.tui.screens.run import RunScreen
+from writeit.tui.text import short_id
 
 
 @dataclass
@@ -38,6 +49,7 @@ class WriteItApp(App[None]):
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app_quit"),
     ]
 
     def __init__(self, engine: Engine, start: Start | None = None) -> None:
@@ -46,16 +58,20 @@ class WriteItApp(App[None]):
         self.start = start or Start()
         self.hub = StreamHub()
         self.streaming_runs: set[str] = set()
-        self._streams = 0
         self.session_id = uuid.uuid4().hex
-        engine.on_delta.append(self.hub.feed)
-        engine.on_event.append(self._engine_event)
-        engine.on_notice.append(self._engine_notice)
+        self.run_events: Signal[Event] = Signal(self, "run-events")
+        self.stream_ended: Signal[str] = Signal(self, "stream-ended")
+        self._streams = 0
+        self._theme_loaded = False
+        self._unsubscribe = engine.subscribe(
+            on_event=self._engine_event, on_delta=self.hub.feed, on_notice=self._engine_notice
+        )
 
     def on_mount(self) -> None:
         theme = self.engine.config.theme
         if theme and theme in self.available_themes:
             self.theme = theme
+        self._theme_loaded = True
         if self.engine.config.keymap:
             self.set_keymap(dict(self.engine.config.keymap))
         self.push_screen(HomeScreen())
@@ -66,13 +82,15 @@ class WriteItApp(App[None]):
 
     def on_unmount(self) -> None:
         """Detach from the engine: it may outlive the app (tests, `launch`)."""
-        for listeners, fn in (
-            (self.engine.on_delta, self.hub.feed),
-            (self.engine.on_event, self._engine_event),
-            (self.engine.on_notice, self._engine_notice),
-        ):
-            if fn in listeners:
-                listeners.remove(fn)
+        self._unsubscribe()
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme chosen in the palette is the writer's preference: keep it for next time."""
+        if self._theme_loaded and theme != self.engine.config.theme:
+            try:
+                self.engine.save_preference("theme", theme)
+            except WriteItError as exc:
+                self.notify(f"Theme not saved: {exc}", severity="warning", markup=False)
 
     # -- navigation --------------------------------------------------------------------------
 
@@ -84,11 +102,42 @@ class WriteItApp(App[None]):
 
     def start_new_run(self, run_id: str) -> None:
         """Replace the new-run form with the run, streaming its first step at once."""
-        self.switch_screen(RunScreen(run_id, autostart=True))
+        self.switch_screen(RunScreen(run_id, stream=self.engine.load(run_id).current_step))
+
+    @on(OpenRun)
+    def _open_run(self, message: OpenRun) -> None:
+        """Replace the run screen on top with one for `message.run_id` (a branch, a tree pick)."""
+        screen = RunScreen(message.run_id, stream=message.stream)
+        if isinstance(self.screen, RunScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+        if message.why:
+            self.notify(message.why, title="New branch", markup=False, timeout=8)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    async def action_quit(self) -> None:
+        """Quit, but ask first while models are still streaming (their text so far is kept)."""
+        if not self.streaming_runs:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmDialog):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmDialog(
+                "Quit while responses are streaming?",
+                "Their text so far is kept; they end as interrupted and can be regenerated.",
+            ),
+            answered,
+        )
 
     # -- engine ------------------------------------------------------------------------------
 
@@ -108,21 +157,17 @@ class WriteItApp(App[None]):
             if not self._streams:
                 gc.unfreeze()  # what became garbage meanwhile is collected as usual
             self.streaming_runs.discard(run_id)
-            for screen in self.screen_stack:
-                if isinstance(screen, RunScreen):
-                    screen.stream_ended(run_id)
+            self.stream_ended.publish(run_id)
 
     def _engine_event(self, event: Event) -> None:
         if isinstance(event, StepStarted):
             self.hub.start([r.response_id for r in event.responses])
-        for screen in self.screen_stack:
-            if isinstance(screen, RunScreen):
-                screen.engine_event(event)
+        self.run_events.publish(event)
         if isinstance(event, ResponseFinished):
             self.hub.drop(event.response_id)
 
     def _engine_notice(self, run_id: str, response_id: str, message: str) -> None:
-        self.notify(message, title=f"run {run_id[:8]}", severity="warning", markup=False)
+        self.notify(message, title=f"run {short_id(run_id)}", severity="warning", markup=False)
 
 
 def create_app(home: Path, engine: Engine | None = None, start: Start | None = None) -> WriteItApp:

@@ -90,3 +90,45 @@ class TextDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ExportDialog(ModalScreen[str | None]):
+    """Ask the export format, the configured default first and preselected."""
+
+    FORMATS = (
+        ("yaml", "YAML: the whole run, every response (re-importable)"),
+        ("markdown", "Markdown: the article, ready to publish"),
+    )
+    BINDINGS = [
+        Binding("y", "choose('yaml')", "YAML"),
+        Binding("m", "choose('markdown')", "Markdown"),
+        Binding("escape", "choose(None)", "Cancel"),
+    ]
+
+    def __init__(self, default: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        ordered = sorted(self.FORMATS, key=lambda f: f[0] != self.default)
+        with Vertical(classes="dialog"):
+            yield Label(Text("Export this run as…", style="bold"), classes="dialog-title")
+            with Horizontal(classes="dialog-buttons"):
+                for fmt, about in ordered:
+                    key = fmt[0]
+                    yield Button(
+                        f"{fmt} ({key})",
+                        id=f"fmt-{fmt}",
+                        tooltip=about,
+                        variant="primary" if fmt == self.default else "default",
+                    )
+            yield Static(Text("enter exports as the highlighted format · esc cancels", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one(f"#fmt-{self.default}", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss((event.button.id or "").removeprefix("fmt-") or None)
+
+    def action_choose(self, fmt: str | None) -> None:
+        self.dismiss(fmt)

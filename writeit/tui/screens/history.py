@@ -71,7 +71,7 @@ def state_text(run: PipelineRun, seq: int) -> Text:
 
 
 class HistoryScreen(WriteItScreen[None]):
-    """Read-only time travel through `store.events` and `store.state_at`."""
+    """Read-only time travel through the engine's `history` and `state_at`."""
 
     TITLE = "History"
     HELP = "Every event of the run, oldest first. Move through them to see the state after each."
@@ -93,7 +93,7 @@ class HistoryScreen(WriteItScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("#", "Time", "Event", "Step", "What")
-        for event in self.engine.store.events(self.run_id):
+        for event in self.engine.history(self.run_id):
             table.add_row(
                 str(event.seq),
                 when(event.at),
@@ -115,7 +115,7 @@ class HistoryScreen(WriteItScreen[None]):
 
     def _show(self, seq: int) -> None:
         try:
-            run = self.engine.store.state_at(self.run_id, seq)
+            run = self.engine.state_at(self.run_id, seq)
         except WriteItError as exc:
             self.query_one("#state-text", Static).update(plain(str(exc)))
             return

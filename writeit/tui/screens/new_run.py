@@ -15,11 +15,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
 
-from writeit.domain import catalog
 from writeit.domain.errors import WriteItError
 from writeit.domain.pipeline import InputSpec, LoadedPipeline, check_model_ref
-from writeit.engine.engine import DEFAULT_STYLE
-from writeit.engine.models import ALL_STEPS, parse_model_overrides, resolve_models
+from writeit.engine import ALL_STEPS, DEFAULT_STYLE
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.text import ARROW, plain
 
@@ -33,7 +31,7 @@ class Prefill:
     pipeline: str | None = None
     inputs: dict[str, str] = field(default_factory=dict)
     style: str | None = None
-    models: list[str] = field(default_factory=list)
+    models: dict[str, list[str]] = field(default_factory=dict)  # step (or `*`) -> models
     autostart: bool = False
 
 
@@ -50,8 +48,8 @@ class NewRunScreen(WriteItScreen[None]):
     def __init__(self, prefill: Prefill | None = None) -> None:
         super().__init__()
         self.prefill = prefill or Prefill()
-        self.pipelines = catalog.pipelines(self.engine.workspace.home)
-        self.style_catalog = catalog.styles(self.engine.workspace.home)
+        self.pipelines = self.engine.pipelines()
+        self.style_catalog = self.engine.styles()
         self._values: dict[str, str] = dict(self.prefill.inputs)
         self._built_for: str | None = None
 
@@ -180,18 +178,10 @@ class NewRunScreen(WriteItScreen[None]):
     def _defaults(self, step: str) -> list[str]:
         loaded = self.pipeline
         assert loaded is not None
-        engine = self.engine
-        env = engine.registry.env_default_models()
-        return resolve_models(loaded.config, step, {}, engine.config, env)
+        return self.engine.step_defaults(loaded, step)
 
     def _models_for(self, step: str) -> list[str]:
-        loaded = self.pipeline
-        assert loaded is not None
-        try:
-            given = parse_model_overrides(self.prefill.models, loaded.config.step_names)
-        except WriteItError as exc:
-            self._error("form", str(exc))
-            given = {}
+        given = self.prefill.models
         return given.get(step) or given.get(ALL_STEPS) or self._defaults(step)
 
     @on(Select.Changed, "#pipeline")
@@ -230,8 +220,8 @@ class NewRunScreen(WriteItScreen[None]):
                 widget.update(plain(message))
                 widget.set_class(bool(message), "-shown")
 
-    def _check(self, inputs: dict[str, str]) -> list[str]:
-        """Models the writer changed, as `--model` strings; fields with problems are marked."""
+    def _check(self, inputs: dict[str, str]) -> dict[str, list[str]]:
+        """Models the writer changed, per step; fields with problems are marked."""
         loaded = self.pipeline
         assert loaded is not None
         ok = True
@@ -239,8 +229,7 @@ class NewRunScreen(WriteItScreen[None]):
             missing = spec.required and not inputs.get(spec.name, "").strip()
             self._error(spec.name, f"{spec.name} is required" if missing else "")
             ok = ok and not missing
-        models: list[str] = []
-        registry = self.engine.registry
+        models: dict[str, list[str]] = {}
         for step in loaded.config.step_names:
             raw = self.query_one(f"#model-{step}", Input).value
             refs = [m.strip() for m in raw.split(",") if m.strip()]
@@ -248,13 +237,13 @@ class NewRunScreen(WriteItScreen[None]):
             for ref in refs:
                 try:
                     check_model_ref(ref)
-                    registry.check(ref)
+                    self.engine.check_model(ref)
                 except (ValueError, WriteItError) as exc:
                     problem = str(exc)
             self._error(f"model-{step}", problem)
             ok = ok and not problem
             if refs != self._defaults(step):
-                models.append(f"{step}={','.join(refs)}")
+                models[step] = refs
         if not ok:
             raise WriteItError("fix the fields marked in red")
         return models

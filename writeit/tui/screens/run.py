@@ -1,28 +1,34 @@
 """The run screen: the step's responses side by side, streaming live, and every choice as a key.
 
-Engine calls that stream run in the app's `engine` worker group, so leaving this screen does not
-stop the models; the screen learns what happened from engine events and renders the text on a
-frame timer from the app's stream buffers (see `widgets/response_pane.py`).
+A run screen shows one run for its whole life. What the writer may press is the rulebook's answer
+(`check_action` reads it; a refused key says why). Actions call the engine; when one continues in
+another run (a branch, a run chosen in the tree) the screen posts `OpenRun` and the app puts a
+fresh run screen in its place. Engine events arrive through the app's signals on this screen's
+own queue; `run` and `viewed` are reactives whose watchers redraw.
 """
 
 from __future__ import annotations
 
-import asyncio
-
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from writeit.domain.errors import WriteItError
-from writeit.domain.events import Event, ResponseFinished, ResponseTextAppended
+from writeit.domain.events import Event, ResponseFinished, ResponseTextAppended, StepStarted
 from writeit.domain.models import PipelineRun, StepState
+from writeit.domain.rules import Action, Rules, rules
 from writeit.domain.status import RunStatus, StepStatus
+from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
-from writeit.tui.screens.run_actions import RunActions
+from writeit.tui.screens.dialogs import ConfirmDialog, ExportDialog, TextDialog
+from writeit.tui.screens.history import HistoryScreen
 from writeit.tui.screens.run_view import guidance, title_line
+from writeit.tui.screens.tree import TreeScreen
 from writeit.tui.text import short_id
 from writeit.tui.widgets.response_pane import ResponsePane
 from writeit.tui.widgets.step_bar import StepBar
@@ -34,7 +40,7 @@ PICK = Binding.Group("Pick")
 STEP = Binding.Group("Step")
 
 
-class RunScreen(RunActions, WriteItScreen[None]):
+class RunScreen(WriteItScreen[None]):
     """One run: step bar, guidance line, one pane per response of the step on screen."""
 
     TITLE = "Run"
@@ -55,52 +61,80 @@ class RunScreen(RunActions, WriteItScreen[None]):
             )
             for i in range(9)
         ],
-        Binding("e", "edit", "Edit", tooltip="Edit the picked or focused response, continue"),
-        Binding("f", "feedback", "Feedback", tooltip="Give feedback, then regenerate the step"),
-        Binding("r", "regenerate", "Regen", tooltip="Regenerate (or start) the step"),
-        Binding("c", "cancel", "Cancel", tooltip="Cancel streaming (text so far is kept)"),
-        Binding("b", "branch", "Branch", tooltip="Branch a new run from the step on screen"),
-        *[
-            Binding(
-                key,
-                f"step({delta})",
-                "Step",
-                key_display=shown,
-                priority=True,
-                group=STEP,
-                tooltip="Previous / next step",
-            )
-            for key, delta, shown in (("left", -1, "←"), ("right", 1, "→"))
-        ],
-        Binding("tab", "pane(1)", "Pane", show=False, tooltip="Next / previous pane"),
-        Binding("shift+tab", "pane(-1)", "Pane", show=False, tooltip="Next / previous pane"),
-        Binding("x", "export", "Export", tooltip="Export the run (YAML or Markdown)"),
-        Binding("t", "tree", "Tree", show=False, tooltip="Branch tree of this run's family"),
         Binding(
-            "h", "history", "History", show=False, tooltip="Event log of this run (time travel)"
+            "e", "edit", "Edit", tooltip="Edit the picked or focused response, continue", id="edit"
         ),
-        Binding("escape", "back", "Back", tooltip="Back to the list of runs"),
+        Binding(
+            "f",
+            "feedback",
+            "Feedback",
+            tooltip="Give feedback, then regenerate the step",
+            id="feedback",
+        ),
+        Binding(
+            "r", "regenerate", "Regen", tooltip="Regenerate (or start) the step", id="regenerate"
+        ),
+        Binding(
+            "c", "cancel", "Cancel", tooltip="Cancel streaming (text so far is kept)", id="cancel"
+        ),
+        Binding(
+            "b", "branch", "Branch", tooltip="Branch a new run from the step on screen", id="branch"
+        ),
+        Binding(
+            "left",
+            "prev_step",
+            "Step",
+            key_display="←",
+            priority=True,
+            group=STEP,
+            tooltip="Previous step",
+            id="prev_step",
+        ),
+        Binding(
+            "right",
+            "next_step",
+            "Step",
+            key_display="→",
+            priority=True,
+            group=STEP,
+            tooltip="Next step",
+            id="next_step",
+        ),
+        Binding("tab", "pane(1)", "Pane", show=False, tooltip="Next pane", id="next_pane"),
+        Binding(
+            "shift+tab", "pane(-1)", "Pane", show=False, tooltip="Previous pane", id="prev_pane"
+        ),
+        Binding("x", "export", "Export", tooltip="Export the run (asks the format)", id="export"),
+        Binding(
+            "t", "tree", "Tree", show=False, tooltip="Branch tree of this run's family", id="tree"
+        ),
+        Binding(
+            "h",
+            "history",
+            "History",
+            show=False,
+            tooltip="Event log of this run (time travel)",
+            id="history",
+        ),
+        Binding("escape", "back", "Back", tooltip="Back to the list of runs", id="back"),
     ]
 
-    def __init__(self, run_id: str, *, autostart: bool = False) -> None:
+    run: var[PipelineRun] = var(None, always_update=True)  # type: ignore[arg-type]
+    viewed: var[str] = var("")
+
+    def __init__(self, run_id: str, *, stream: str | None = None) -> None:
         super().__init__()
         self.run_id = run_id
-        self.autostart = autostart
-        self.run = self.engine.load(run_id)
-        self.viewed = self._default_step(self.run)
+        self.stream_first = stream
         self.panes: list[ResponsePane] = []
-        self._boxes: dict[str, StepPanes] = {}
-        self._boxes_run = run_id
-        self._descriptions: dict[str, str] = {}
         self.pending_pick: int | None = None
+        self._boxes: dict[str, StepPanes] = {}
+        self._descriptions: dict[str, str] = {}
         self._frames = 0
         self._ticker: Timer | None = None
-        self._dirty = False
-        self._rebuild_lock = asyncio.Lock()
-
-    @staticmethod
-    def _default_step(run: PipelineRun) -> str:
-        return run.current_step or run.step_order[-1]
+        run = self.engine.load(run_id)
+        self.set_reactive(RunScreen.run, run)
+        self.set_reactive(RunScreen.viewed, stream or run.current_step or run.step_order[-1])
 
     def compose(self) -> ComposeResult:
         yield Static(id="run-title")
@@ -110,12 +144,23 @@ class RunScreen(RunActions, WriteItScreen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     async def on_mount(self) -> None:
+        self.wapp.run_events.subscribe(self, self._on_engine_event)
+        self.wapp.stream_ended.subscribe(self, self._on_stream_ended)
         self._ticker = self.set_interval(1 / FPS, self._tick, pause=True)
-        await self.show_step()
+        config = self.engine.pipeline_of(self.run).config
+        self._descriptions = {s.name: s.description for s in config.steps}
+        self.engine.remember_session(self.wapp.session_id, self.run_id)
+        await self._show_step()
+        if self.stream_first and not self.streaming:
+            self.wapp.stream_step(self.run_id, self.stream_first)
         self.call_after_refresh(self._prebuild)
-        step = self.run.steps[self.viewed]
-        if self.autostart and step.status is StepStatus.PENDING and not self.streaming:
-            self.start_step()
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog: never leave focus on a widget removed meanwhile."""
+        focused = self.focused
+        if focused is not None and not focused.is_attached:
+            self.set_focus(None)
+        self.refresh_bindings()
 
     # -- state -------------------------------------------------------------------------------
 
@@ -127,21 +172,10 @@ class RunScreen(RunActions, WriteItScreen[None]):
     def step_state(self) -> StepState:
         return self.run.steps[self.viewed]
 
-    def reload(self) -> None:
-        self.run = self.engine.load(self.run_id)
-
-    def follow(self, run_id: str, why: str | None) -> None:
-        """Switch to `run_id` (an action continued in a new branch); `why` says so on screen."""
-        if run_id == self.run_id:
-            return
-        old, self.run_id = self.run_id, run_id
-        if why:
-            self.notify(
-                f"{why}: now on run {short_id(run_id)}. Run {short_id(old)} is unchanged.",
-                title="New branch",
-                markup=False,
-                timeout=8,
-            )
+    @property
+    def verdict(self) -> Rules:
+        """The rulebook's answer for what is on screen now."""
+        return rules(self.run, self.viewed, self.streaming)
 
     def showing(self) -> bool:
         """On screen: the top screen, or below modal dialogs only."""
@@ -150,24 +184,33 @@ class RunScreen(RunActions, WriteItScreen[None]):
             return False
         return all(isinstance(s, ModalScreen) for s in stack[stack.index(self) + 1 :])
 
+    def key_for(self, action: str) -> str | None:
+        """The key that performs `action` now, as the active bindings (keymap applied) say."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action == action:
+                return active.binding.key_display or self.app.get_key_display(active.binding) or key
+        return None
+
     # -- rendering ---------------------------------------------------------------------------
 
-    async def show_step(self) -> None:
-        """Show the panes of the step on screen, building them if its attempt is new."""
-        async with self._rebuild_lock:
+    def watch_run(self) -> None:
+        if self.is_mounted:
             self._update_chrome()
-            if self._boxes_run != self.run_id:  # another run now: its panes start afresh
-                for old in self._boxes.values():
-                    await old.remove()
-                self._boxes.clear()
-                self._boxes_run = self.run_id
-            box = await self._box_for(self.viewed)
-            with self.app.batch_update():
-                for other in self._boxes.values():
-                    other.display = other is box
-            self.panes = box.panes
-            if any(p.live for p in box.panes) and self._ticker is not None:
-                self._ticker.resume()
+
+    async def watch_viewed(self) -> None:
+        if self.is_mounted:
+            await self._show_step()
+
+    async def _show_step(self) -> None:
+        """Show the panes of the step on screen, building them if its attempt is new."""
+        self._update_chrome()
+        box = await self._box_for(self.viewed)
+        with self.app.batch_update():
+            for other in self._boxes.values():
+                other.display = other is box
+        self.panes = box.panes
+        if any(p.live for p in box.panes) and self._ticker is not None:
+            self._ticker.resume()
 
     async def _box_for(self, name: str, *, hidden: bool = False) -> StepPanes:
         step = self.run.steps[name]
@@ -175,39 +218,36 @@ class RunScreen(RunActions, WriteItScreen[None]):
         if box is not None and box.key == tuple(step.response_ids) and box.key:
             return box
         if box is not None:
+            focused = self.focused
+            if focused is not None and box in focused.ancestors_with_self:
+                self.set_focus(None)
+            del self._boxes[name]
             await box.remove()
-        box = self._boxes[name] = StepPanes(step, self.wapp.hub, self._empty_text())
+        box = self._boxes[name] = StepPanes(step, self.wapp.hub, self._empty_text(name))
         box.display = not hidden
         await self.query_one("#panes", Container).mount(box)
         return box
 
     async def _prebuild(self) -> None:
         """Build the other steps' panes while idle, so moving to them is only a toggle."""
-        async with self._rebuild_lock:
-            for name in self.run.step_order:
-                if (
-                    self._boxes_run == self.run_id
-                    and name not in self._boxes
-                    and self.run.steps[name].response_ids
-                ):
-                    await self._box_for(name, hidden=True)
+        for name in self.run.step_order:
+            if name not in self._boxes and self.run.steps[name].response_ids:
+                await self._box_for(name, hidden=True)
 
-    def _empty_text(self) -> str:
-        if self.step_state.status is StepStatus.PENDING and self.viewed == self.run.current_step:
-            return "Starting…" if self.streaming else "This step has not started yet: press r."
+    def _empty_text(self, name: str) -> str:
+        step = self.run.steps[name]
+        if step.status is StepStatus.PENDING and name == self.run.current_step:
+            starting = self.streaming or self.stream_first == name
+            key = self.key_for(Action.REGENERATE.value) or "r"
+            return "Starting…" if starting else f"This step has not started yet: press {key}."
         return "Nothing here yet."
 
     def _update_chrome(self) -> None:
-        self.query_one("#run-title", Static).update(title_line(self.run))
+        verdict = self.verdict
+        self.query_one("#run-title", Static).update(title_line(self.run, self.streaming))
         self.query_one(StepBar).show(self.run, self.viewed)
-        if not self._descriptions:
-            config = self.engine.pipeline_of(self.run).config
-            self._descriptions = {s.name: s.description for s in config.steps}
-        self.query_one("#guidance", Static).update(
-            guidance(self.run, self.viewed, self.streaming, self._descriptions[self.viewed])
-        )
-        if self.sub_title != f"run {short_id(self.run_id)}":
-            self.engine.sessions.remember(self.wapp.session_id, self.run_id)
+        description = self._descriptions.get(self.viewed, "")
+        self.query_one("#guidance", Static).update(guidance(verdict, description, self.key_for))
         self.sub_title = f"run {short_id(self.run_id)}"
         self.refresh_bindings()
 
@@ -228,43 +268,32 @@ class RunScreen(RunActions, WriteItScreen[None]):
 
     # -- engine events -----------------------------------------------------------------------
 
-    def engine_event(self, event: Event) -> None:
-        """Called by the app for every stored event; work is deferred to this screen's queue."""
+    async def _on_engine_event(self, event: Event) -> None:
         if event.run_id != self.run_id or isinstance(event, ResponseTextAppended):
             return
-        self.call_later(self._on_event, event)
-
-    async def _on_event(self, event: Event) -> None:
-        if event.run_id != self.run_id:
-            return
-        self.reload()
+        self.run = self.engine.load(self.run_id)
         if isinstance(event, ResponseFinished):
             found = self.run.response(event.response_id)
             for box in self._boxes.values():
                 for pane in box.panes:
                     if found is not None and pane.response.response_id == event.response_id:
                         pane.finish(found)
-            self._update_chrome()
             return
         for box in self._boxes.values():
             box.mark_picked(self.run.steps[box.step].selected)
-        step, box = getattr(event, "step", None), self._boxes.get(self.viewed)
-        if step == self.viewed and (box is None or box.key != tuple(self.step_state.response_ids)):
-            await self.show_step()
-        else:
-            self._update_chrome()
+        if isinstance(event, StepStarted):
+            if event.step == self.viewed:
+                await self._show_step()
+            else:
+                self.viewed = event.step  # the watcher shows its panes
 
-    def stream_ended(self, run_id: str) -> None:
-        """The app's worker finished streaming a step of `run_id`."""
-        if run_id == self.run_id:
-            self.call_later(self._after_stream)
-
-    async def _after_stream(self) -> None:
-        self.reload()
-        self._update_chrome()
+    async def _on_stream_ended(self, run_id: str) -> None:
+        if run_id != self.run_id:
+            return
+        self.run = self.engine.load(self.run_id)
         if self.pending_pick is not None:
             index, self.pending_pick = self.pending_pick, None
-            await self.pick(index)
+            self._pick(index)
             return
         step = self.step_state
         if step.status is StepStatus.RUNNING and not any(r.usable for r in step.responses.values()):
@@ -274,42 +303,226 @@ class RunScreen(RunActions, WriteItScreen[None]):
         if self.run.status is RunStatus.ERROR and self.run.error:
             self.notify(self.run.error, severity="error", markup=False)
 
-    # -- moving on ---------------------------------------------------------------------------
-
-    def start_step(self, run_id: str | None = None, step: str | None = None) -> None:
-        """Stream the step on screen (in the app's worker group, so it survives this screen)."""
-        self.wapp.stream_step(run_id or self.run_id, step or self.viewed)
-        self._update_chrome()
-
-    async def continue_after(self, why: str, new_run: str) -> None:
-        """After a pick or an edit: follow a new branch if any, then start the next step."""
-        self.follow(new_run, why)
-        self.reload()
-        if self.run.status is RunStatus.COMPLETED:
-            self.viewed = self._default_step(self.run)
-            await self.show_step()
-            self.notify("Article complete. Press x to export it.", title="Done")
-            return
-        self.viewed = self._default_step(self.run)
-        await self.show_step()
-        self.start_step()
-
-    async def open_run(self, run_id: str, why: str | None, *, start: bool = False) -> None:
-        """Show another run of the family (a branch just made, or one chosen in the tree)."""
-        self.follow(run_id, why)
-        self.reload()
-        self.viewed = self._default_step(self.run)
-        await self.show_step()
-        if start and self.step_state.status is StepStatus.PENDING:
-            self.start_step()
+    # -- keys --------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Rulebook actions are allowed as it says; refused ones show disabled in the footer."""
         try:
-            return self.can(action, parameters)
-        except (WriteItError, KeyError):
-            return False
+            name = Action(action)
+        except ValueError:
+            return True
+        index = self._response_index(parameters) if name is Action.PICK else None
+        if name is Action.PICK and index is None:
+            return False  # no such pane: keep the footer short
+        return True if self.verdict.allows(name, index) else None
+
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action the rulebook refuses says why, instead of doing nothing."""
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            action, _, raw = binding.action.partition("(")
+            if action not in Action.__members__.values():
+                continue
+            name = Action(action)
+            index = None
+            if name is Action.PICK:
+                index = self._response_index((int(raw.rstrip(")")),))
+                if index is None:
+                    continue  # no pane there: nothing to explain
+            reason = self.verdict.why_not(name, index)
+            if reason is not None:
+                self.notify(f"{binding.description}: {reason}", severity="warning", markup=False)
+                event.stop()
+                return
+
+    def _response_index(self, parameters: tuple[object, ...]) -> int | None:
+        """The response behind the pane at screen position `parameters[0]`, if there is one."""
+        position = parameters[0] if parameters else None
+        if not isinstance(position, int) or not 0 <= position < len(self.panes):
+            return None
+        return self.panes[position].index
+
+    def _moved(self, run_id: str, why: str, *, stream: str | None = None) -> None:
+        """After an action: show `run_id` (a new branch goes to a fresh screen), then stream."""
+        if run_id != self.run_id:
+            self.post_message(
+                OpenRun(
+                    run_id,
+                    f"{why}: now on run {short_id(run_id)}. Run {short_id(self.run_id)} is "
+                    "unchanged.",
+                    stream=stream,
+                )
+            )
+            return
+        self.run = self.engine.load(self.run_id)
+        if self.run.status is RunStatus.COMPLETED:
+            self.viewed = self.run.step_order[-1]
+            self.notify("Article complete. Press x to export it.", title="Done")
+        elif stream is not None:
+            self.viewed = stream
+            self.wapp.stream_step(self.run_id, stream)
+
+    def _next_to_stream(self, run_id: str) -> str | None:
+        run = self.engine.load(run_id)
+        step = run.current_step
+        if run.status is RunStatus.COMPLETED or step is None:
+            return None
+        return step if run.steps[step].status is StepStatus.PENDING else None
 
     def handle_error(self, exc: WriteItError) -> None:
         self.notify(str(exc), severity="error", markup=False)
-        self.reload()
-        self._update_chrome()
+        self.run = self.engine.load(self.run_id)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_pick(self, position: int) -> None:
+        index = self._response_index((position,))
+        if index is None:
+            return
+        if self.verdict.cancel_first:
+            self.pending_pick = index
+            self.engine.cancel(self.run_id)
+            self.notify("Stopping the responses still streaming, then continuing.")
+            return
+        self._pick(index)
+
+    def _pick(self, index: int) -> None:
+        step = self.viewed
+        shown = [p.response.response_id for p in self.panes]
+        try:
+            new_run = self.engine.pick(self.run_id, index, step=step, shown_order=shown)
+        except WriteItError as exc:
+            self.handle_error(exc)
+            return
+        self._moved(
+            new_run,
+            f"Picked response {index + 1} of '{step}'",
+            stream=self._next_to_stream(new_run),
+        )
+
+    def action_edit(self) -> None:
+        step = self.step_state
+        if step.status is StepStatus.COMPLETED and step.content is not None:
+            text = step.content
+            sources = [step.response_ids[step.selected]] if step.selected is not None else []
+        else:
+            pane = self._focused_pane() or next((p for p in self.panes if p.response.usable), None)
+            if pane is None:
+                return
+            text, sources = pane.response.content, [pane.response.response_id]
+        name = self.viewed
+
+        def done(result: str | None) -> None:
+            if result is None:
+                return
+            try:
+                new_run = self.engine.edit(self.run_id, result, step=name, sources=sources)
+            except WriteItError as exc:
+                self.handle_error(exc)
+                return
+            self._moved(new_run, f"Edited '{name}'", stream=self._next_to_stream(new_run))
+
+        hint = "This text goes forward instead of a pick. ctrl+s saves and continues."
+        self.app.push_screen(TextDialog(f"Edit {name}", hint, text), done)
+
+    def action_feedback(self) -> None:
+        name = self.viewed
+
+        def done(result: str | None) -> None:
+            if result is not None:
+                self._regenerate(name, result)
+
+        hint = "What should change? The step is regenerated with this feedback in its prompt."
+        self.app.push_screen(
+            TextDialog(f"Feedback on {name}", hint, self.step_state.feedback or ""), done
+        )
+
+    def action_regenerate(self) -> None:
+        self._regenerate(self.viewed, None)
+
+    def _regenerate(self, step: str, feedback: str | None) -> None:
+        try:
+            new_run = self.engine.revise(self.run_id, step=step, feedback=feedback)
+        except WriteItError as exc:
+            self.handle_error(exc)
+            return
+        self._moved(new_run, f"Regenerating '{step}'", stream=step)
+
+    def action_cancel(self) -> None:
+        if self.engine.cancel(self.run_id):
+            self.notify("Cancelled: the text streamed so far is kept.")
+
+    def action_branch(self) -> None:
+        step = self.viewed
+
+        def done(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                child = self.engine.branch(self.run_id, step)
+            except WriteItError as exc:
+                self.handle_error(exc)
+                return
+            self._moved(child, f"Branched from '{step}'", stream=step)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Branch a new run from '{step}'?",
+                f"The new run keeps every step before '{step}' and writes '{step}' again. "
+                "This run stays exactly as it is.",
+            ),
+            done,
+        )
+
+    def action_prev_step(self) -> None:
+        self._step_by(-1)
+
+    def action_next_step(self) -> None:
+        self._step_by(1)
+
+    def _step_by(self, delta: int) -> None:
+        order = self.run.step_order
+        index = order.index(self.viewed) + delta
+        if 0 <= index < len(order):
+            self.viewed = order[index]
+
+    def action_pane(self, delta: int) -> None:
+        bodies = [p.view for p in self.panes]
+        if not bodies:
+            return
+        pane = self._focused_pane()
+        index = self.panes.index(pane) + delta if pane is not None else 0
+        bodies[index % len(bodies)].focus()
+
+    def _focused_pane(self) -> ResponsePane | None:
+        focused = self.focused
+        if focused is None:
+            return None
+        return next((p for p in self.panes if p in focused.ancestors_with_self), None)
+
+    def action_export(self) -> None:
+        def done(fmt: str | None) -> None:
+            if fmt is None:
+                return
+            try:
+                path = self.engine.export(self.run_id, fmt)
+            except WriteItError as exc:
+                self.handle_error(exc)
+                return
+            self.notify(f"Exported to {path}", title="Export", markup=False, timeout=8)
+
+        self.app.push_screen(ExportDialog(self.engine.config.export_format), done)
+
+    def action_tree(self) -> None:
+        def done(run_id: str | None) -> None:
+            if run_id and run_id != self.run_id:
+                self.post_message(OpenRun(run_id))
+
+        self.app.push_screen(TreeScreen(self.run_id), done)
+
+    def action_history(self) -> None:
+        self.app.push_screen(HistoryScreen(self.run_id))
+
+    def action_back(self) -> None:
+        if self.streaming:
+            self.notify("Still streaming in the background; open the run again to watch.")
+        self.app.pop_screen()

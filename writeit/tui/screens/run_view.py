@@ -1,58 +1,112 @@
-"""What the run screen says about where a run is, and what the writer can press next."""
+"""What the run screen says about where a run is, and what the writer can press next.
+
+Everything here is read off the rulebook (`writeit.domain.rules`): its facts say where the step
+is, its verdicts say which keys work, and `key` names each action's key as the active bindings
+(with the writer's keymap) have it. Nothing here decides a rule.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 
 from writeit.domain.models import PipelineRun
-from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
+from writeit.domain.rules import Action, Rules, StepView, run_state
 from writeit.tui.text import RUN_STYLE, plain, short_id, topic
 
+KeyName = Callable[[str], str | None]  # action name -> the key that does it now (None: no key)
 
-def title_line(run: PipelineRun) -> Text:
-    """`tech-article · LMDB · run 1a2b3c4d (branch of 5e6f7a8b at draft) · running`."""
+
+def title_line(run: PipelineRun, streaming: bool) -> Text:
+    """`tech-article · LMDB · run 1a2b3c4d (branch of 5e6f7a8b at draft) · waiting for your pick`."""
     text = Text.assemble((run.pipeline, "bold"), " · ", plain(topic(run)[:60], "italic"))
     text.append(f" · run {short_id(run.run_id)}", style="dim")
     if run.parent_run_id:
         text.append(
             f" (branch of {short_id(run.parent_run_id)} at {run.branch_point})", style="dim"
         )
+    if run.archived:
+        text.append(" · archived", style="italic")
     text.append(" · ")
-    text.append(run.status.value, style=RUN_STYLE[run.status])
+    text.append(run_state(run, streaming), style=RUN_STYLE[run.status])
     return text
 
 
-def guidance(run: PipelineRun, viewed: str, streaming: bool, description: str) -> Text:
-    """One line: the step on screen, its state, and the keys that move things forward."""
-    step = run.steps[viewed]
-    text = Text.assemble((viewed, "bold"), (f" — {description}" if description else "", "dim"))
+def _offer(verdict: Rules, key: KeyName, pairs: list[tuple[Action, str]]) -> str:
+    """`e edit · f feedback` for the actions the rulebook allows and that have a key."""
+    shown = []
+    for action, words in pairs:
+        name = key(action.value)
+        if name and verdict.allows(action):
+            shown.append(f"{name} {words}")
+    return " · ".join(shown)
+
+
+def pick_keys(verdict: Rules, key: KeyName) -> str:
+    """`1-3` (or `1 3`) for the responses the rulebook lets the writer pick now."""
+    names = [n for i in verdict.pickable if (n := key(f"pick({i})"))]
+    if not names:
+        return ""
+    if len(names) > 2 and names == [str(i + 1) for i in verdict.pickable] and _dense(verdict):
+        return f"{names[0]}-{names[-1]}"
+    return " ".join(names)
+
+
+def _dense(verdict: Rules) -> bool:
+    picks = verdict.pickable
+    return list(picks) == list(range(picks[0], picks[-1] + 1))
+
+
+def guidance(verdict: Rules, description: str, key: KeyName) -> Text:
+    """Two lines: the step and what it is for, then where it is and the keys that move on."""
+    facts = verdict.facts
+    text = Text.assemble(
+        (verdict.step, "bold"), (f" — {description}" if description else "", "dim")
+    )
     text.append("\n")
-    responses = step.ordered_responses()
-    current = viewed == run.current_step
-    count = len(responses)
-    if streaming and current:
-        live = sum(1 for r in responses if r.status is ResponseStatus.STREAMING)
-        text.append(f"● {live} of {count} streaming. ", style="bold cyan")
-        text.append("c cancels · tab switches pane · 1-9 picks a finished one")
-    elif run.status is RunStatus.COMPLETED and current:
+    picks = pick_keys(verdict, key)
+    redo = _offer(
+        verdict,
+        key,
+        [(Action.EDIT, "edit"), (Action.FEEDBACK, "feedback"), (Action.REGENERATE, "regenerate")],
+    )
+    branch_note = " (continues in a new branch)" if facts.branches else ""
+    view = facts.view
+    if view is StepView.STREAMING:
+        text.append(f"● {facts.streaming} of {facts.responses} streaming. ", style="bold cyan")
+        text.append(_offer(verdict, key, [(Action.CANCEL, "cancels")]))
+        if picks:
+            text.append(f" · {picks} picks a finished one")
+    elif view is StepView.COMPLETE:
         text.append("✓ Article complete. ", style="bold green")
-        text.append("x exports · 1-9, e, f or r redo this step in a new branch")
-    elif step.status is StepStatus.COMPLETED:
-        how = f"picked response {step.selected + 1}" if step.selected is not None else "edited"
-        text.append(f"✓ Done ({how}); read-only. ", style="green")
-        text.append("b branches a new run from here · ←/→ other steps")
-    elif step.status is StepStatus.PENDING and current:
+        text.append(_offer(verdict, key, [(Action.EXPORT, "exports")]))
+        if picks or redo:
+            text.append(f" · {' · '.join(p for p in (picks and f'{picks} re-pick', redo) if p)}")
+            text.append(branch_note, style="dim")
+    elif view is StepView.DONE:
+        how = f"picked response {facts.picked + 1}" if facts.picked is not None else "edited"
+        text.append(f"✓ Done ({how}). ", style="green")
+        shown = " · ".join(p for p in (picks and f"{picks} re-pick", redo) if p)
+        text.append(shown or _offer(verdict, key, [(Action.BRANCH, "branches from here")]))
+        if shown:
+            text.append(branch_note, style="dim")
+    elif view is StepView.NOT_STARTED:
         text.append("This step has not started. ", style="yellow")
-        text.append("r starts it")
-    elif step.status is StepStatus.PENDING:
-        text.append(f"Not reached yet: finish '{run.current_step}' first. ", style="dim")
-        text.append("← goes back")
-    elif any(r.usable for r in responses):
-        if any(r.status is ResponseStatus.INTERRUPTED for r in responses):
+        text.append(_offer(verdict, key, [(Action.REGENERATE, "starts it")]))
+    elif view is StepView.NOT_REACHED:
+        text.append(f"Not reached yet: finish '{facts.waiting_on}' first. ", style="dim")
+        text.append(_offer(verdict, key, [(Action.PREV_STEP, "goes back")]))
+    elif view is StepView.CHOOSE:
+        if facts.interrupted:
             text.append("Some responses were interrupted; their text is kept. ", style="yellow")
-        text.append(f"Pick one to continue: 1-{count}", style="bold")
-        text.append(" · e edit · f feedback · r regenerate")
+        if facts.truncated:
+            text.append("Some stopped at the token limit. ", style="yellow")
+        text.append(f"Pick one to continue: {picks}" if picks else "", style="bold")
+        if redo:
+            text.append(f" · {redo}")
+        text.append(branch_note, style="dim")
     else:
         text.append("No response has text to pick. ", style="yellow")
-        text.append("r regenerates · f gives feedback first")
+        text.append(redo)
     return text

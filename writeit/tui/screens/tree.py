@@ -54,8 +54,8 @@ class TreeScreen(WriteItScreen[str | None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        root, children = self.engine.family(self.run_id)
-        runs = {r.run_id: r for r in self.engine.store.run_snapshots(list(children))}
+        family = self.engine.family(self.run_id)
+        runs, children = family.runs, family.children
         tree = self.query_one(Tree)
         tree.show_root = False
         tree.guide_depth = 3
@@ -73,7 +73,7 @@ class TreeScreen(WriteItScreen[str | None]):
             if run_id == self.run_id:
                 self.call_after_refresh(tree.move_cursor, node)
 
-        add(tree.root, root)
+        add(tree.root, family.root)
         tree.root.expand()
         tree.focus()
 

@@ -31,7 +31,7 @@ FENCES = ("```", "~~~")
 class _LeftHeading(Heading):
     """Headings flush left, like the rest of a pane."""
 
-    LEVEL_ALIGN = dict.fromkeys(Heading.LEVEL_ALIGN, "left")  # type: ignore[assignment]
+    LEVEL_ALIGN = dict.fromkeys(Heading.LEVEL_ALIGN, "left")
 
 
 class PaneMarkdown(Markdown):

@@ -3,19 +3,15 @@
 The screen calls `flush()` on a frame timer (~30 fps), never per token; the text goes to a
 `MarkdownView`, whose cost per frame stays flat however long the response grows.
 
-Benchmark hook: every `flush()` that shows new text appends a `Flush(at, received_chars,
-displayed_chars)` to `ResponsePane.flushes` (`at` is `time.perf_counter()`), and
-`displayed_chars` always says how many characters the pane's widgets hold. `received_chars` is
-what the buffer held at that moment; the terminal shows the text at the next screen refresh.
-Lag for a character received at `t` is the time of the first frame (or flush) whose
-`displayed_chars` covers it, minus `t`.
+Benchmarks measure lag by installing `ResponsePane.flush_hook`: every `flush()` that shows new
+text calls it with the pane, the characters the buffer held and the characters now displayed
+(the terminal shows them at the next screen refresh). The app itself never sets it.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -37,17 +33,13 @@ STATUS_LOOK = {
 }
 
 
-@dataclass(frozen=True)
-class Flush:
-    """When a pane handed new text to its widgets, and how much (see the module docstring)."""
-
-    at: float
-    received_chars: int
-    displayed_chars: int
+FlushHook = Callable[["ResponsePane", int, int], None]  # pane, received chars, displayed chars
 
 
 class ResponsePane(Vertical):
     """A response's header (model, status, tokens, speed, cost) above its scrolling text."""
+
+    flush_hook: ClassVar[FlushHook | None] = None
 
     def __init__(
         self, index: int, response: AIResponse, buffer: StreamBuffer | None, *, picked: bool
@@ -57,7 +49,6 @@ class ResponsePane(Vertical):
         self.response = response
         self.buffer = buffer if response.status is ResponseStatus.STREAMING else None
         self.picked = picked
-        self.flushes: deque[Flush] = deque(maxlen=50_000)
         self._cursor = 0
         text = response.content
         if self.buffer is not None:
@@ -93,7 +84,8 @@ class ResponsePane(Vertical):
         self.view.feed(new)
         if first:
             self._show_note()
-        self.flushes.append(Flush(time.perf_counter(), self.buffer.received_chars, self._displayed))
+        if (hook := ResponsePane.flush_hook) is not None:
+            hook(self, self.buffer.received_chars, self._displayed)
 
     def finish(self, response: AIResponse) -> None:
         """The stream ended: show the stored final text (the safety net) and final numbers."""

@@ -1,0 +1,15 @@
+"""Messages screens send the app: moving to another run is the app's job, never a screen's."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class OpenRun(Message):
+    """Show `run_id` on the run screen; `why` (if any) tells the writer how they got there."""
+
+    def __init__(self, run_id: str, why: str | None = None, *, stream: str | None = None) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.why = why
+        self.stream = stream  # a step to start streaming as soon as the screen shows
