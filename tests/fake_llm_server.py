@@ -35,6 +35,17 @@ class Scenario:
     drop_after: close the connection abruptly after this many text chunks.
     error_after: send an in-stream error after this many text chunks (Anthropic `error` event,
         OpenAI `data: {"error": ...}`), after a 200.
+    finish_reason: the stop reason sent at the end (default `stop` / `end_turn`); `length` /
+        `max_tokens` say the answer was cut at the token limit.
+    reasoning: reasoning chunks streamed before the text: OpenAI-style in `delta.<reasoning_field>`
+        (`reasoning_content` as DeepSeek/vLLM, or `reasoning`), Anthropic-style as a `thinking`
+        block with `thinking_delta`s and a closing `signature_delta`.
+    cache_read_tokens / cache_write_tokens / reasoning_tokens: reported in the usage (OpenAI
+        `prompt_tokens_details.cached_tokens`, `completion_tokens_details.reasoning_tokens`;
+        Anthropic `cache_read_input_tokens`, `cache_creation_input_tokens`).
+    json_body: answer the streaming request with a plain JSON completion (200,
+        application/json), as a server that ignores `stream: true` does.
+    hang: accept the request and never answer (until the client hangs up).
     """
 
     text: str = DEFAULT_TEXT
@@ -51,6 +62,14 @@ class Scenario:
     usage: bool = True
     input_tokens: int = 17
     output_tokens: int | None = None
+    finish_reason: str | None = None
+    reasoning: tuple[str, ...] = ()
+    reasoning_field: str = "reasoning_content"
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int | None = None
+    json_body: bool = False
+    hang: bool = False
 
     def parts(self) -> list[str]:
         if self.chunks is not None:
@@ -197,8 +216,16 @@ class FakeLLMServer:
         self, record: RecordedRequest, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         scenario = record.scenario
+        if scenario.hang:  # say nothing at all; notice when the client gives up
+            await reader.read(1)
+            record.client_closed, record.ended = True, time.monotonic()
+            return
         if scenario.header_delay:
             await asyncio.sleep(scenario.header_delay)
+        if scenario.json_body:
+            await self._send_json(writer, 200, _json_completion(record))
+            record.finished, record.ended = True, time.monotonic()
+            return
         if scenario.status != 200:
             extra = {"retry-after": scenario.retry_after} if scenario.retry_after else {}
             await self._send_json(writer, scenario.status, _error_body(record.api, scenario), extra)
@@ -269,14 +296,45 @@ def _error_body(api: str, s: Scenario) -> dict[str, Any]:
     return {"error": {"message": s.error_message, "type": kind, "param": None, "code": kind}}
 
 
-def _text_events(s: Scenario, render: Any) -> Iterator[Event]:
+def _json_completion(record: RecordedRequest) -> dict[str, Any]:
+    """A whole, non-streamed answer: what a server ignoring `stream: true` sends."""
+    s = record.scenario
+    out = len(s.parts())
+    if record.api == "anthropic":
+        return {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": record.model,
+            "content": [{"type": "text", "text": s.text}],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": s.input_tokens, "output_tokens": out},
+        }
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": record.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": s.text},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": s.input_tokens, "completion_tokens": out},
+    }
+
+
+def _text_events(s: Scenario, render: Any, *, after_reasoning: bool = False) -> Iterator[Event]:
     """The text chunks with their pacing, stopping at the scripted fault."""
     for i, part in enumerate(s.parts()):
         if s.drop_after is not None and i >= s.drop_after:
             break
         if s.error_after is not None and i >= s.error_after:
             return
-        yield (s.first_token_delay if i == 0 else 0.0) + s.token_delay, render(part)
+        first = i == 0 and not (after_reasoning and s.reasoning)
+        yield (s.first_token_delay if first else 0.0) + s.token_delay, render(part)
     if s.drop_after is not None:
         yield 0.0, None
 
@@ -295,16 +353,24 @@ def _openai_events(record: RecordedRequest) -> Iterator[Event]:
         return f"data: {json.dumps(payload)}\n\n"
 
     yield 0.0, chunk({"role": "assistant", "content": "", "refusal": None})
-    yield from _text_events(s, lambda part: chunk({"content": part}))
+    for i, thought in enumerate(s.reasoning):
+        delay = s.first_token_delay if i == 0 else 0.0
+        yield delay + s.token_delay, chunk({"content": None, s.reasoning_field: thought})
+    yield from _text_events(s, lambda part: chunk({"content": part}), after_reasoning=True)
     if s.error_after is not None:
         error = {"message": s.error_message, "type": s.error_type or "server_error"}
         yield 0.0, f"data: {json.dumps({'error': error})}\n\n"
         return
-    yield 0.0, chunk({}, "stop")
+    yield 0.0, chunk({}, s.finish_reason or "stop")
     if include_usage and s.usage:
         out = len(s.parts()) if s.output_tokens is None else s.output_tokens
-        usage = {"prompt_tokens": s.input_tokens, "completion_tokens": out}
-        yield 0.0, chunk(None, usage=usage | {"total_tokens": s.input_tokens + out})
+        usage: dict[str, Any] = {"prompt_tokens": s.input_tokens, "completion_tokens": out}
+        usage["total_tokens"] = s.input_tokens + out
+        if s.cache_read_tokens:
+            usage["prompt_tokens_details"] = {"cached_tokens": s.cache_read_tokens}
+        if s.reasoning_tokens is not None:
+            usage["completion_tokens_details"] = {"reasoning_tokens": s.reasoning_tokens}
+        yield 0.0, chunk(None, usage=usage)
     yield 0.0, "data: [DONE]\n\n"
 
 
@@ -316,26 +382,46 @@ def _anthropic_events(record: RecordedRequest) -> Iterator[Event]:
 
     message = {"id": "msg_fake", "type": "message", "role": "assistant", "content": []}
     message |= {"model": record.model, "stop_reason": None, "stop_sequence": None}
-    start_usage = {"input_tokens": s.input_tokens, "output_tokens": 1} if s.usage else {}
+    start_usage: dict[str, Any] = {}
+    if s.usage:  # input_tokens here counts only the tokens that were neither read nor written
+        fresh = s.input_tokens - s.cache_read_tokens - s.cache_write_tokens
+        start_usage = {"input_tokens": fresh, "output_tokens": 1}
+        start_usage["cache_read_input_tokens"] = s.cache_read_tokens
+        start_usage["cache_creation_input_tokens"] = s.cache_write_tokens
     yield 0.0, event("message_start", {"message": message | {"usage": start_usage}})
+    index = 0
+    if s.reasoning:
+        block = {"type": "thinking", "thinking": "", "signature": ""}
+        yield 0.0, event("content_block_start", {"index": 0, "content_block": block})
+        for i, thought in enumerate(s.reasoning):
+            delta = {"type": "thinking_delta", "thinking": thought}
+            delay = (s.first_token_delay if i == 0 else 0.0) + s.token_delay
+            yield delay, event("content_block_delta", {"index": 0, "delta": delta})
+        signature = {"type": "signature_delta", "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3h"}
+        yield 0.0, event("content_block_delta", {"index": 0, "delta": signature})
+        yield 0.0, event("content_block_stop", {"index": 0})
+        index = 1
     yield (
         0.0,
-        event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}),
+        event(
+            "content_block_start", {"index": index, "content_block": {"type": "text", "text": ""}}
+        ),
     )
     yield 0.0, event("ping", {})
     yield from _text_events(
         s,
         lambda part: event(
-            "content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": part}}
+            "content_block_delta", {"index": index, "delta": {"type": "text_delta", "text": part}}
         ),
+        after_reasoning=True,
     )
     if s.error_after is not None:
         error = {"type": s.error_type or "overloaded_error", "message": s.error_message}
         yield 0.0, event("error", {"error": error})
         return
-    yield 0.0, event("content_block_stop", {"index": 0})
+    yield 0.0, event("content_block_stop", {"index": index})
     out = len(s.parts()) if s.output_tokens is None else s.output_tokens
-    delta = {"delta": {"stop_reason": "end_turn", "stop_sequence": None}}
+    delta = {"delta": {"stop_reason": s.finish_reason or "end_turn", "stop_sequence": None}}
     yield 0.0, event("message_delta", delta | {"usage": {"output_tokens": out} if s.usage else {}})
     yield 0.0, event("message_stop", {})
 

@@ -14,11 +14,11 @@ from writeit.providers.registry import ProviderRegistry
 
 OPENAI_KEY = "sk-test-openai-0123456789"
 ANTHROPIC_KEY = "sk-ant-test-0123456789"
-MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5"}
+MODELS = {"openai": "gpt-5.4-mini", "anthropic": "claude-haiku-4-5"}  # current, priced
 
 # Retries in milliseconds so fault tests run fast, without sleeping for synchronization.
 FAST_RETRY = RetryConfig(max_attempts=3, initial_s=0.01, max_s=0.05, multiplier=2.0, jitter=0.0)
-FAST_TIMEOUTS = TimeoutConfig(connect_s=2.0, read_s=2.0, total_s=30.0)
+FAST_TIMEOUTS = TimeoutConfig(connect_s=2.0, first_token_s=2.0, read_s=2.0, total_s=30.0)
 
 
 @dataclass

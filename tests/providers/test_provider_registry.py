@@ -87,13 +87,15 @@ def test_config_entry_named_like_a_builtin_adjusts_it() -> None:
 
 def test_api_key_command_supplies_the_key_and_failures_say_so() -> None:
     command = f"{sys.executable} -c \"print('cmd-key-5678')\""
-    config = UserConfig(providers={"vault": ProviderConfig(api_key_command=command)})
+    vault = ProviderConfig(base_url="http://127.0.0.1:9/v1", api_key_command=command)
+    config = UserConfig(providers={"vault": vault})
     registry = ProviderRegistry(config, environ={})
     registry.check("vault:m")
     assert registry.provider("vault").endpoint.api_key == "cmd-key-5678"  # type: ignore[attr-defined]
 
     failing = f'{sys.executable} -c "raise SystemExit(3)"'
-    config = UserConfig(providers={"vault": ProviderConfig(api_key_command=failing)})
+    vault = ProviderConfig(base_url="http://127.0.0.1:9/v1", api_key_command=failing)
+    config = UserConfig(providers={"vault": vault})
     with pytest.raises(
         MissingCredentials, match=r"^vault: api_key_command printed no key \(exit status 3\)$"
     ):

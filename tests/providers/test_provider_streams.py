@@ -34,7 +34,7 @@ async def test_streams_exact_text_with_reported_usage_and_cost(
     assert (outcome.usage.input_tokens, outcome.usage.output_tokens) == (21, 4)
     assert not outcome.usage.estimated
     assert outcome.items[-1] == outcome.usage  # usage comes last
-    expected = {"openai": 21 * 0.15 + 4 * 0.60, "anthropic": 21 * 1.00 + 4 * 5.00}[api] / 1e6
+    expected = {"openai": 21 * 0.75 + 4 * 4.50, "anthropic": 21 * 1.00 + 4 * 5.00}[api] / 1e6
     assert registry.cost(api, MODELS[api], outcome.usage) == pytest.approx(expected)
 
 
@@ -66,7 +66,7 @@ async def test_anthropic_request_carries_prompt_system_and_limits(
     registry: ProviderRegistry, fake_llm: FakeLLMServer
 ) -> None:
     request = ModelRequest(
-        "anthropic", "claude-sonnet-4-5", "Draft it.", system="Warm.", max_tokens=77
+        "anthropic", "claude-sonnet-4-6", "Draft it.", system="Warm.", max_tokens=77
     )
 
     await run_stream(registry, request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -12,36 +13,79 @@ from writeit.domain.yaml_source import read_yaml, validate_mapping
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No inf/nan anywhere: `.inf` in YAML would otherwise mean "wait forever" or "retry forever".
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def check_base_url(url: str) -> str:
+    """Return `url` if it is an absolute http(s) URL with a host, else raise ValueError.
+
+    A malformed URL is the writer's configuration mistake: caught here it is one clear line,
+    where at request time it would look like a network failure and be retried.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"base_url '{url}' must be an http:// or https:// URL with a host, "
+            "e.g. http://localhost:11434/v1"
+        )
+    try:
+        _ = parts.port  # a non-numeric or out-of-range port raises here
+    except ValueError:
+        raise ValueError(f"base_url '{url}' has an invalid port") from None
+    return url.strip()
 
 
 class ProviderConfig(_Strict):
-    """An OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp, OpenRouter...)."""
+    """An OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp, OpenRouter...).
+
+    `prices_as` names the upstream whose price list applies (`openai`, `anthropic`, or any
+    provider genai-prices knows), for gateways such as LiteLLM or OpenRouter that serve another
+    vendor's models under their own name. Without it a named provider's prices are unknown.
+    """
 
     kind: Literal["openai", "anthropic"] = "openai"
     base_url: str | None = None
     api_key_env: str | None = None
     api_key_command: str | None = None
     max_concurrency: int = Field(default=4, ge=1, le=64)
+    prices_as: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str | None) -> str | None:
+        return check_base_url(v) if v is not None else None
 
 
 class RetryConfig(_Strict):
     max_attempts: int = Field(default=3, ge=1, le=10)
-    initial_s: float = Field(default=1.0, ge=0.0)
-    max_s: float = Field(default=8.0, ge=0.0)
-    multiplier: float = Field(default=2.0, ge=1.0)
+    initial_s: float = Field(default=1.0, ge=0.0, le=60.0)
+    max_s: float = Field(default=8.0, ge=0.0, le=300.0)
+    multiplier: float = Field(default=2.0, ge=1.0, le=10.0)
     jitter: float = Field(default=0.2, ge=0.0, le=1.0)
 
 
 class TimeoutConfig(_Strict):
-    connect_s: float = Field(default=10.0, gt=0)
-    read_s: float = Field(default=60.0, gt=0)
-    total_s: float = Field(default=600.0, gt=0)
+    """Seconds. `first_token_s` bounds the wait from sending a request to the server's first
+    stream event, so a server that accepts and never answers fails in under a minute; it is
+    separate from `read_s` (the longest silence between bytes once streaming) because a
+    reasoning model may think a while before its first token. Not retried: a hung server would
+    otherwise triple the silence."""
+
+    connect_s: float = Field(default=10.0, gt=0, le=300.0)
+    first_token_s: float = Field(default=45.0, gt=0, le=600.0)
+    read_s: float = Field(default=60.0, gt=0, le=600.0)
+    total_s: float = Field(default=600.0, gt=0, le=7200.0)
 
 
 class Price(_Strict):
+    """USD per million tokens; the cache rates apply only when the usage reports cache tokens
+    (missing cache rates fall back to the input rate)."""
+
     input: float = Field(ge=0, description="USD per million input tokens")
     output: float = Field(ge=0, description="USD per million output tokens")
+    cache_read: float | None = Field(default=None, ge=0, description="USD per million cached")
+    cache_write: float | None = Field(default=None, ge=0, description="USD per million written")
 
 
 class UserConfig(_Strict):

@@ -51,12 +51,37 @@ class InputSpec(_Strict):
         return self
 
 
+class ReasoningSpec(_Strict):
+    """`reasoning: {effort: low|medium|high}`: how hard a reasoning model should think."""
+
+    effort: Literal["low", "medium", "high"]
+
+
+class ThinkingSpec(_Strict):
+    """`thinking: {budget_tokens: N}` or `thinking: {type: adaptive}` (Anthropic extended thinking).
+
+    The budget is part of the step's `max_tokens`, so it must leave room for the answer.
+    """
+
+    type: Literal["enabled", "adaptive"] = "enabled"
+    budget_tokens: int | None = Field(default=None, ge=1024, le=128_000)
+
+    @model_validator(mode="after")
+    def _budget(self) -> ThinkingSpec:
+        if self.type == "enabled" and self.budget_tokens is None:
+            raise ValueError("thinking needs budget_tokens (at least 1024) or type: adaptive")
+        return self
+
+
 class StepSpec(_Strict):
     name: str
     description: str = ""
     prompt: str
     models: tuple[str, ...] | None = None
     responses: int | None = Field(default=None, ge=1, le=9)
+    max_tokens: int | None = Field(default=None, ge=1, le=200_000)  # overrides defaults'
+    reasoning: ReasoningSpec | None = None
+    thinking: ThinkingSpec | None = None
 
     @field_validator("name")
     @classmethod
@@ -104,6 +129,22 @@ class PipelineConfig(_Strict):
     @property
     def step_names(self) -> list[str]:
         return [s.name for s in self.steps]
+
+    @model_validator(mode="after")
+    def _thinking_fits(self) -> PipelineConfig:
+        for step in self.steps:
+            budget = step.thinking.budget_tokens if step.thinking else None
+            limit = self.max_tokens_for(step)
+            if budget is not None and budget >= limit:
+                raise ValueError(
+                    f"step '{step.name}': thinking budget_tokens ({budget}) must be less than "
+                    f"its max_tokens ({limit}), which also holds the answer"
+                )
+        return self
+
+    def max_tokens_for(self, step: StepSpec) -> int:
+        """The step's own `max_tokens`, else the pipeline's default."""
+        return step.max_tokens or self.defaults.max_tokens
 
     def step(self, name: str) -> StepSpec:
         for s in self.steps:

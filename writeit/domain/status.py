@@ -25,6 +25,7 @@ class StepStatus(StrEnum):
 class ResponseStatus(StrEnum):
     STREAMING = "streaming"
     COMPLETED = "completed"
+    TRUNCATED = "truncated"  # stopped at the token limit; still pickable
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
@@ -49,12 +50,14 @@ RESPONSE_TRANSITIONS: dict[ResponseStatus, frozenset[ResponseStatus]] = {
     ResponseStatus.STREAMING: frozenset(
         {
             ResponseStatus.COMPLETED,
+            ResponseStatus.TRUNCATED,
             ResponseStatus.FAILED,
             ResponseStatus.CANCELLED,
             ResponseStatus.INTERRUPTED,
         }
     ),
     ResponseStatus.COMPLETED: frozenset(),
+    ResponseStatus.TRUNCATED: frozenset(),
     ResponseStatus.FAILED: frozenset(),
     ResponseStatus.CANCELLED: frozenset(),
     ResponseStatus.INTERRUPTED: frozenset(),

@@ -17,6 +17,9 @@ def _usage(r: AIResponse) -> dict[str, Any]:
         "total_tokens": u.total_tokens,
         "cost_usd": u.cost_usd,
     }
+    for name in ("reasoning_tokens", "cache_read_tokens", "cache_write_tokens"):
+        if value := getattr(u, name):
+            out[name] = value
     if u.estimated:
         out["estimated"] = True
     return out
@@ -28,13 +31,36 @@ def response_shape(r: AIResponse) -> dict[str, Any]:
         "provider": r.provider,
         "model": r.model,
         "status": r.status.value,
+        "finish_reason": r.finish_reason,
         "content": r.content,
         "usage": _usage(r),
         "time_to_first_token_s": r.time_to_first_token_s,
         "processing_time_s": r.processing_time_s,
     }
+    if r.reasoning:  # kept with the response, never in content or the article
+        out["reasoning"] = r.reasoning
     if r.error:
         out["error"] = r.error
+    return out
+
+
+def cost_totals(run: PipelineRun) -> dict[str, Any]:
+    """The known part of the run's cost, how many responses used tokens at an unknown price,
+    and whether any figure in it is an estimate: one unpriced response must not hide the rest."""
+    known = 0.0
+    unpriced = 0
+    estimated = False
+    for step in run.ordered_steps():
+        for r in step.responses.values():
+            u = r.usage
+            estimated = estimated or u.estimated
+            if u.cost_usd is not None:
+                known += u.cost_usd
+            elif u.input_tokens or u.output_tokens:
+                unpriced += 1
+    out: dict[str, Any] = {"cost_usd": round(known, 6), "unpriced": unpriced}
+    if estimated:
+        out["estimated"] = True
     return out
 
 
@@ -66,7 +92,7 @@ def export_shape(run: PipelineRun) -> dict[str, Any]:
         "totals": {
             "input_tokens": totals.input_tokens,
             "output_tokens": totals.output_tokens,
-            "cost_usd": totals.cost_usd,
+            **cost_totals(run),
         },
     }
 

@@ -1,49 +1,130 @@
 """Anthropic's Messages API, streamed with the official SDK.
 
-Usage arrives in pieces: input tokens in `message_start`, and a cumulative `output_tokens` in
-each `message_delta`, so the last one seen is the total (not a sum).
+Usage arrives in pieces: input (and prompt-cache) tokens in `message_start`, and a cumulative
+`output_tokens` in each `message_delta`, so the last one seen is the total (not a sum). `thinking`
+blocks stream `thinking_delta`s (reasoning, kept apart from the answer) and a `signature_delta`
+that only matters for multi-turn tool use, so it is dropped. `stop_reason: max_tokens` means the
+answer was cut off.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from writeit.domain.requests import (
     ModelRequest,
+    ReasoningDelta,
     StreamItem,
     TextDelta,
     UsageReport,
     estimate_tokens,
 )
-from writeit.providers.sdk_base import SdkProvider
+from writeit.providers.sdk_base import SdkProvider, Tally
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
+TRUNCATED_REASONS = frozenset({"max_tokens", "model_context_window_exceeded"})
+
+# The smallest prefix Anthropic will cache, in tokens, by model family (its prompt-caching
+# docs); a shorter prefix marked cacheable is simply not cached, so erring high only forgoes a
+# saving. Haiku 4.5 and Opus 4.5 and later need 4096; most others 1024.
+CACHE_MIN_TOKENS_DEFAULT = 1024
+CACHE_MIN_TOKENS = (
+    ("claude-haiku-4-5", 4096),
+    ("claude-opus-4-5", 4096),
+    ("claude-opus-4-6", 4096),
+    ("claude-opus-4-7", 4096),
+    ("claude-opus-4-8", 4096),
+    ("claude-3-5-haiku", 2048),
+    ("claude-3-haiku", 2048),
+)
+
+
+def cache_min_tokens(model: str) -> int:
+    """How long a prefix must be before Anthropic caches it for `model`."""
+    for prefix, tokens in CACHE_MIN_TOKENS:
+        if model.startswith(prefix):
+            return tokens
+    return CACHE_MIN_TOKENS_DEFAULT
+
+
+def user_content(request: ModelRequest) -> str | list[dict[str, Any]]:
+    """The user turn: plain text, or two blocks with the shared prefix marked cacheable.
+
+    The prefix (the rendered template, shared by every response, regeneration and feedback
+    round of the step) is worth caching only when it passes the model's minimum; a cache
+    write costs 25% more than plain input, repaid by the first read at a tenth of the price.
+    """
+    cut = min(request.cache_prefix_chars, len(request.prompt))
+    prefix = request.prompt[:cut]
+    if not cut or estimate_tokens(prefix) < cache_min_tokens(request.model):
+        return request.prompt
+    blocks: list[dict[str, Any]] = [
+        {"type": "text", "text": prefix, "cache_control": {"type": "ephemeral"}}
+    ]
+    if rest := request.prompt[cut:]:
+        blocks.append({"type": "text", "text": rest})
+    return blocks
 
 
 def message_params(request: ModelRequest) -> dict[str, Any]:
     """The body of a streaming Messages call for `request`.
 
     No `temperature`: the installed SDK (2.x) no longer accepts it, as current models ignore or
-    reject it; the writer's temperature therefore applies to OpenAI-style models only.
+    reject it; the writer's temperature therefore applies to OpenAI-style models only. Thinking
+    and effort are sent only when the step asks for them.
     """
     params: dict[str, Any] = {
         "model": request.model,
         "max_tokens": request.max_tokens,
-        "messages": [{"role": "user", "content": request.prompt}],
+        "messages": [{"role": "user", "content": user_content(request)}],
         "stream": True,
     }
     if request.system:
         params["system"] = request.system
+    if request.thinking == "adaptive":
+        params["thinking"] = {"type": "adaptive"}
+    elif isinstance(request.thinking, int):
+        params["thinking"] = {"type": "enabled", "budget_tokens": request.thinking}
+    if request.reasoning_effort:
+        params["output_config"] = {"effort": request.reasoning_effort}
     return params
 
 
-def _input_tokens(usage: Any) -> int | None:
-    """Billable input: fresh tokens plus any read from or written to the prompt cache."""
-    parts = [getattr(usage, k, None) for k in ("input_tokens", "cache_creation_input_tokens")]
-    parts.append(getattr(usage, "cache_read_input_tokens", None))
-    known = [p for p in parts if isinstance(p, int)]
-    return sum(known) if known else None
+def _count(usage: Any, name: str) -> int | None:
+    value = getattr(usage, name, None)
+    return value if isinstance(value, int) else None
+
+
+class _Usage:
+    """Anthropic's usage pieces, merged as they arrive."""
+
+    def __init__(self) -> None:
+        self.fresh: int | None = None
+        self.cache_read = 0
+        self.cache_write = 0
+        self.output: int | None = None
+
+    def merge(self, usage: Any, *, output: bool = True) -> None:
+        if usage is None:
+            return
+        self.fresh = _count(usage, "input_tokens") or self.fresh
+        self.cache_read = _count(usage, "cache_read_input_tokens") or self.cache_read
+        self.cache_write = _count(usage, "cache_creation_input_tokens") or self.cache_write
+        if output:
+            self.output = _count(usage, "output_tokens") or self.output
+
+    def report(self) -> UsageReport | None:
+        if self.fresh is None and not (self.cache_read or self.cache_write):
+            return None
+        if self.output is None:
+            return None
+        return UsageReport(
+            input_tokens=(self.fresh or 0) + self.cache_read + self.cache_write,
+            output_tokens=self.output,
+            cache_read_tokens=self.cache_read,
+            cache_write_tokens=self.cache_write,
+        )
 
 
 class AnthropicProvider(SdkProvider):
@@ -58,33 +139,26 @@ class AnthropicProvider(SdkProvider):
             api_key=api_key, base_url=self.endpoint.base_url, timeout=timeout, max_retries=0
         )
 
-    async def _attempt(
-        self, client: Any, request: ModelRequest
+    async def _open(self, client: Any, request: ModelRequest) -> Any:
+        return await client.messages.create(**message_params(request))
+
+    async def _parse(
+        self, events: AsyncIterator[Any], tally: Tally
     ) -> AsyncGenerator[StreamItem, None]:
-        stream = await client.messages.create(**message_params(request))
-        text: list[str] = []
-        input_tokens: int | None = None
-        output_tokens: int | None = None
-        try:
-            async for event in stream:
-                if event.type == "content_block_delta" and event.delta.type == "text_delta":
-                    if event.delta.text:
-                        text.append(event.delta.text)
-                        yield TextDelta(event.delta.text)
-                elif event.type == "message_start":
-                    input_tokens = _input_tokens(getattr(event.message, "usage", None))
-                elif event.type == "message_delta":  # message_start's output count is a stub
-                    usage = getattr(event, "usage", None)
-                    input_tokens = _input_tokens(usage) or input_tokens
-                    output_tokens = getattr(usage, "output_tokens", output_tokens)
-        finally:
-            await stream.close()
-        if input_tokens is not None and output_tokens is not None:
-            yield UsageReport(input_tokens, output_tokens)
-        else:
-            prompt = f"{request.system or ''}\n{request.prompt}"
-            yield UsageReport(
-                input_tokens if input_tokens is not None else estimate_tokens(prompt),
-                estimate_tokens("".join(text)),
-                estimated=True,
-            )
+        usage = _Usage()
+        async for event in events:
+            if event.type == "content_block_delta":
+                delta = event.delta
+                if delta.type == "text_delta" and delta.text:
+                    yield TextDelta(delta.text)
+                elif delta.type == "thinking_delta" and delta.thinking:
+                    yield ReasoningDelta(delta.thinking)
+            elif event.type == "message_start":
+                usage.merge(getattr(event.message, "usage", None), output=False)
+            elif event.type == "message_delta":  # message_start's output count is a stub
+                usage.merge(getattr(event, "usage", None))
+                reason = getattr(event.delta, "stop_reason", None)
+                if reason:
+                    tally.finish_reason = str(reason)
+                    tally.truncated = tally.finish_reason in TRUNCATED_REASONS
+        tally.usage = usage.report()

@@ -22,11 +22,21 @@ class MissingCredentials(WriteItError):
     """No API key for a provider; the message names the variable to set."""
 
 
+class ProviderConfigError(WriteItError):
+    """A provider's settings cannot work (a malformed base URL...): fix the config, don't retry."""
+
+
+class ModelRetired(WriteItError):
+    """The installed SDK says this model has reached its end of life; the message names a
+    replacement."""
+
+
 class Provider(Protocol):
     """Anything that can stream a model's answer."""
 
     name: str
 
     def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
-        """Yield text deltas, then one `UsageReport`; raise ProviderError on failure."""
+        """Yield `StreamItem`s: text (and reasoning) deltas, then `StreamEnd` and `UsageReport`;
+        raise ProviderError on failure."""
         ...

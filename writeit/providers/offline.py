@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from writeit.domain.requests import (
     ModelRequest,
+    StreamEnd,
     StreamItem,
     TextDelta,
     UsageReport,
@@ -39,7 +40,8 @@ class OfflineProvider:
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
         text = compose(request.prompt, request.model, request.step, request.inputs, request.seed)
-        parts = tokens(text)[: max(1, request.max_tokens)]
+        whole = tokens(text)
+        parts = whole[: max(1, request.max_tokens)]
         start = time.monotonic()
         for i, part in enumerate(parts):
             if self.tps > 0:
@@ -48,4 +50,6 @@ class OfflineProvider:
             elif i % 64 == 0:
                 await asyncio.sleep(0)
             yield TextDelta(part)
+        cut = len(parts) < len(whole)  # honest like the real ones: a cut answer says so
+        yield StreamEnd("length" if cut else "stop", truncated=cut)
         yield UsageReport(input_tokens=estimate_tokens(request.prompt), output_tokens=len(parts))

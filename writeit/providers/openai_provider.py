@@ -1,29 +1,35 @@
 """OpenAI and any OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp, OpenRouter).
 
 Chat completions with `stream=True` and `stream_options.include_usage`, on the official SDK.
-Servers that send no usage chunk get an estimate, flagged `estimated=True`, so costs stay honest.
+Beyond `delta.content`, compatible servers stream reasoning as `delta.reasoning_content`
+(DeepSeek, vLLM) or `delta.reasoning` (OpenRouter, Ollama); both become `ReasoningDelta`s.
+`finish_reason: length` means the answer was cut at max_tokens. Usage details carry cached
+prompt tokens (`prompt_tokens_details.cached_tokens`, DeepSeek's `prompt_cache_hit_tokens`) and
+reasoning tokens (`completion_tokens_details.reasoning_tokens`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from writeit.domain.requests import (
     ModelRequest,
+    ReasoningDelta,
     StreamItem,
     TextDelta,
     UsageReport,
-    estimate_tokens,
 )
-from writeit.providers.sdk_base import SdkProvider
+from writeit.providers.sdk_base import SdkProvider, Tally
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+TRUNCATED_REASONS = frozenset({"length"})
+REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 # Reasoning models on api.openai.com reject any temperature but the default.
-_REASONING_MODEL = re.compile(r"^(o\d|gpt-5)")
+_REASONING_MODEL = re.compile(r"^(o\d|gpt-5|gpt-6)")
 
 
 def is_official(base_url: str) -> bool:
@@ -35,7 +41,8 @@ def chat_params(request: ModelRequest, *, official: bool) -> dict[str, Any]:
     """The body of a streaming chat completion for `request`.
 
     api.openai.com deprecated `max_tokens` (reasoning models reject it); compatible servers
-    mostly know only `max_tokens`, so each gets the name it understands.
+    mostly know only `max_tokens`, so each gets the name it understands. `reasoning_effort` is
+    sent only when the step asks for it.
     """
     messages = [{"role": "user", "content": request.prompt}]
     if request.system:
@@ -49,7 +56,38 @@ def chat_params(request: ModelRequest, *, official: bool) -> dict[str, Any]:
     params["max_completion_tokens" if official else "max_tokens"] = request.max_tokens
     if not (official and _REASONING_MODEL.match(request.model)):
         params["temperature"] = request.temperature
+    if request.reasoning_effort:
+        params["reasoning_effort"] = request.reasoning_effort
     return params
+
+
+def usage_report(usage: Any) -> UsageReport | None:
+    """The server's usage chunk as a `UsageReport`; None when it holds no prompt count."""
+    if usage is None or getattr(usage, "prompt_tokens", None) is None:
+        return None
+    prompt_details = getattr(usage, "prompt_tokens_details", None)
+    cached = _int(getattr(prompt_details, "cached_tokens", None))
+    cached = cached or _int(getattr(usage, "prompt_cache_hit_tokens", None))
+    completion_details = getattr(usage, "completion_tokens_details", None)
+    return UsageReport(
+        input_tokens=int(usage.prompt_tokens),
+        output_tokens=_int(usage.completion_tokens),
+        reasoning_tokens=_int(getattr(completion_details, "reasoning_tokens", None)),
+        cache_read_tokens=cached,
+    )
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def reasoning_text(delta: Any) -> str | None:
+    """`reasoning_content` or `reasoning` from a delta (extra fields the SDK keeps)."""
+    for name in REASONING_FIELDS:
+        value = getattr(delta, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 class OpenAIProvider(SdkProvider):
@@ -64,28 +102,23 @@ class OpenAIProvider(SdkProvider):
             api_key=api_key, base_url=self.endpoint.base_url, timeout=timeout, max_retries=0
         )
 
-    async def _attempt(
-        self, client: Any, request: ModelRequest
-    ) -> AsyncGenerator[StreamItem, None]:
+    async def _open(self, client: Any, request: ModelRequest) -> Any:
         params = chat_params(request, official=is_official(self.endpoint.base_url))
-        stream = await client.chat.completions.create(**params)
-        text: list[str] = []
-        usage = None
-        try:
-            async for chunk in stream:
-                if chunk.usage is not None:
-                    usage = chunk.usage
-                for choice in chunk.choices[:1]:
-                    content = choice.delta.content if choice.delta else None
-                    if content:
-                        text.append(content)
-                        yield TextDelta(content)
-        finally:
-            await stream.close()
-        if usage is not None and usage.prompt_tokens is not None:
-            yield UsageReport(usage.prompt_tokens, usage.completion_tokens or 0)
-        else:
-            prompt = f"{request.system or ''}\n{request.prompt}"
-            yield UsageReport(
-                estimate_tokens(prompt), estimate_tokens("".join(text)), estimated=True
-            )
+        return await client.chat.completions.create(**params)
+
+    async def _parse(
+        self, events: AsyncIterator[Any], tally: Tally
+    ) -> AsyncGenerator[StreamItem, None]:
+        async for chunk in events:
+            if chunk.usage is not None:
+                tally.usage = usage_report(chunk.usage) or tally.usage
+            for choice in chunk.choices[:1]:
+                delta = choice.delta
+                if delta is not None:
+                    if thought := reasoning_text(delta):
+                        yield ReasoningDelta(thought)
+                    if delta.content:
+                        yield TextDelta(delta.content)
+                if choice.finish_reason:
+                    tally.finish_reason = str(choice.finish_reason)
+                    tally.truncated = tally.finish_reason in TRUNCATED_REASONS

@@ -1,7 +1,7 @@
 """The retry loop both SDK providers share: backoff with jitter, before any text only.
 
-A retry after text has arrived would show the writer a different answer spliced onto the first,
-so once text has streamed every failure is final and the engine keeps the partial text.
+A retry after text (or reasoning) has arrived would show the writer a different answer spliced
+onto the first, so once output has streamed every failure is final and the engine keeps it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from writeit.domain.config import RetryConfig
-from writeit.domain.requests import Retrying, StreamItem, TextDelta
+from writeit.domain.requests import OUTPUT_ITEMS, Retrying, StreamItem
 from writeit.providers.base import ProviderError
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -69,20 +69,20 @@ async def stream_with_retries(
     limiter: asyncio.Semaphore,
     total_s: float | None = None,
 ) -> AsyncGenerator[StreamItem, None]:
-    """Run `attempt` until it succeeds, retrying transient failures that happen before text.
+    """Run `attempt` until it succeeds, retrying transient failures that happen before output.
 
     Yields `Retrying(attempt=n)` before sleeping, where n is the attempt that just failed
     (1 = the first try), so a response that took k attempts saw Retrying 1..k-1. The
     concurrency slot is held only while an attempt streams, not during the backoff sleep.
     """
     for number in range(1, policy.max_attempts + 1):
-        got_text = False
+        got_output = False
         try:
             async with limiter, aclosing(attempt()) as items:
                 deadline = None if total_s is None else time.monotonic() + total_s
                 async for item in items:
-                    if isinstance(item, TextDelta) and item.text:
-                        got_text = True
+                    if isinstance(item, OUTPUT_ITEMS) and item.text:
+                        got_output = True
                     yield item
                     if deadline is not None and time.monotonic() > deadline:
                         raise ProviderError(
@@ -91,7 +91,7 @@ async def stream_with_retries(
             return
         except Exception as exc:
             error = exc if isinstance(exc, ProviderError) else translate(exc)
-            if got_text:
+            if got_output:
                 raise ProviderError(f"{error}; stream cut off after partial output") from None
             wait = policy.delay(number, error)
             if wait is None:

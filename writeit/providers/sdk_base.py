@@ -5,6 +5,9 @@ Both SDKs are generated from the same template, so they raise the same shapes of
 `httpx2` transport errors mid-stream; one translator turns any of them into a one-line,
 key-free `ProviderError`. The SDK itself is imported in a worker thread on the first stream, so
 neither start-up nor the UI's event loop pays its import cost (0.4-1.7 s).
+
+Each attempt says when its request goes out (`RequestSent`), so timings exclude that import and
+any retry wait, and is bounded by a first-token timeout separate from the read timeout.
 """
 
 from __future__ import annotations
@@ -14,20 +17,33 @@ import email.utils
 import sys
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, ClassVar
 
 from writeit.domain.config import TimeoutConfig
-from writeit.domain.requests import ModelRequest, StreamItem
+from writeit.domain.requests import (
+    ModelRequest,
+    ReasoningDelta,
+    RequestSent,
+    StreamEnd,
+    StreamItem,
+    TextDelta,
+    UsageReport,
+    Waiting,
+    estimate_tokens,
+    tokens_for_chars,
+)
 from writeit.providers.base import ProviderError
 from writeit.providers.retry import RetryPolicy, stream_with_retries
 
 NO_KEY = "not-needed"  # what keyless local servers (Ollama, llama.cpp) get in the auth header
 MAX_DETAIL_CHARS = 200
 RETRYABLE_STREAM_ERRORS = frozenset({"overloaded_error", "api_error", "rate_limit_error"})
+WAIT_NOTICE_S = 10.0  # while nothing has arrived, say so this often (or 3 times per timeout)
+_END = object()  # an event stream that ended before its first event
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,35 @@ class Endpoint:
     key_env: str | None = None
     api_key: str | None = field(default=None, repr=False)
     max_concurrency: int = 4
+
+
+@dataclass
+class Tally:
+    """What one attempt streamed, for the ending every provider reports the same way."""
+
+    text_chars: int = 0
+    reasoning_chars: int = 0
+    finish_reason: str | None = None
+    truncated: bool = False
+    usage: UsageReport | None = None
+
+    def count(self, item: StreamItem) -> StreamItem:
+        if isinstance(item, TextDelta):
+            self.text_chars += len(item.text)
+        elif isinstance(item, ReasoningDelta):
+            self.reasoning_chars += len(item.text)
+        return item
+
+    def ending(self, request: ModelRequest) -> Iterator[StreamItem]:
+        """`StreamEnd`, then the usage the server reported; an estimate (marked) only for
+        output that really streamed, and nothing at all for a stream that carried none."""
+        yield StreamEnd(self.finish_reason, self.truncated)
+        if self.usage is not None:
+            yield self.usage
+        elif self.text_chars or self.reasoning_chars:
+            prompt = f"{request.system or ''}\n{request.prompt}"
+            chars = self.text_chars + self.reasoning_chars
+            yield UsageReport(estimate_tokens(prompt), tokens_for_chars(chars), estimated=True)
 
 
 class SdkProvider(ABC):
@@ -60,7 +105,7 @@ class SdkProvider(ABC):
         return f"{type(self).__name__}({self.name!r}, base_url={self.endpoint.base_url!r})"
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
-        """Stream with retries, the concurrency limit and the total time limit applied."""
+        """Stream with retries, the concurrency limit and the time limits applied."""
         self._bind_to_running_loop()
         ctx = ErrorContext(
             name=self.name,
@@ -73,8 +118,8 @@ class SdkProvider(ABC):
         )
 
         async def attempt() -> AsyncGenerator[StreamItem, None]:
-            client = await self._ensure_client()
-            async for item in self._attempt(client, request):
+            client = await self._ensure_client()  # SDK import: before the clock starts
+            async for item in self._timed_attempt(client, request):
                 yield item
 
         items = stream_with_retries(
@@ -88,6 +133,73 @@ class SdkProvider(ABC):
         async with aclosing(items):
             async for item in items:
                 yield item
+
+    async def _timed_attempt(
+        self, client: Any, request: ModelRequest
+    ) -> AsyncGenerator[StreamItem, None]:
+        """One attempt, from `RequestSent` to its last event, with the first-token timeout.
+
+        Until the server's first stream event arrives, `Waiting` is yielded every few seconds
+        so the writer sees how long it has been; past `first_token_s` the attempt fails, not
+        retried, since a server that accepted the request and said nothing will likely do so
+        again (three silent tries would be three times the wait).
+        """
+        limit = self.timeouts.first_token_s
+        yield RequestSent()
+        sent = time.monotonic()
+        opening: asyncio.Future[Any] = asyncio.ensure_future(self._open(client, request))
+        first: asyncio.Future[Any] | None = None
+        stream: Any = None
+        try:
+            async for waiting in self._until_done(opening, sent, limit):
+                yield waiting
+            stream = opening.result()
+            self._check_event_stream(stream)
+            events = stream.__aiter__()
+            first = asyncio.ensure_future(_next_event(events))
+            async for waiting in self._until_done(first, sent, limit):
+                yield waiting
+            head = first.result()
+            tally = Tally()
+            async for item in self._parse(_prepend(head, events), tally):
+                yield tally.count(item)
+            for item in tally.ending(request):
+                yield item
+        finally:
+            for task in (opening, first):
+                if task is not None and not task.done():
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+            if stream is not None:
+                await stream.close()
+
+    async def _until_done(
+        self, task: asyncio.Future[Any], sent: float, limit: float
+    ) -> AsyncGenerator[Waiting, None]:
+        every = min(WAIT_NOTICE_S, limit / 3)
+        while not task.done():
+            left = sent + limit - time.monotonic()
+            if left <= 0:
+                raise ProviderError(
+                    f"{self.name}: no answer within {limit:g} s of sending the request "
+                    "(first-token timeout); the server may be overloaded or stuck"
+                )
+            await asyncio.wait({task}, timeout=min(every, left))
+            if not task.done() and time.monotonic() - sent < limit:
+                yield Waiting(round(time.monotonic() - sent, 3), limit)
+
+    def _check_event_stream(self, stream: Any) -> None:
+        """A 200 with a plain body (JSON...) to a streaming request would parse as an empty
+        stream and look like a silent success; say what the server did instead."""
+        response = getattr(stream, "response", None)
+        headers = getattr(response, "headers", None)
+        kind = str(headers.get("content-type", "")) if headers is not None else ""
+        kind = kind.split(";")[0].strip().lower()
+        if kind and kind != "text/event-stream":
+            raise ProviderError(
+                f"{self.name}: the server answered a streaming request with a {kind} body, "
+                "not an event stream (does it support stream=true?)"
+            )
 
     def _bind_to_running_loop(self) -> None:
         """Connection pools and semaphores belong to one event loop; start afresh in a new one."""
@@ -114,6 +226,9 @@ class SdkProvider(ABC):
     def _make_client(self) -> Any:
         import httpx2  # the SDKs' HTTP library; imported here, in the worker thread
 
+        from writeit.providers.pricing import warm_up
+
+        warm_up()  # the price data too, so the first finished response does not stall the UI
         timeout = httpx2.Timeout(self.timeouts.read_s, connect=self.timeouts.connect_s)
         return self._build_client(self.endpoint.api_key or NO_KEY, timeout)
 
@@ -122,8 +237,25 @@ class SdkProvider(ABC):
         """The SDK's async client, with its own retries off (we retry ourselves)."""
 
     @abstractmethod
-    def _attempt(self, client: Any, request: ModelRequest) -> AsyncGenerator[StreamItem, None]:
-        """One try: text deltas, then one UsageReport; SDK errors propagate untranslated."""
+    async def _open(self, client: Any, request: ModelRequest) -> Any:
+        """Send the streaming request; return the SDK's stream once headers have arrived."""
+
+    @abstractmethod
+    def _parse(self, events: AsyncIterator[Any], tally: Tally) -> AsyncGenerator[StreamItem, None]:
+        """Turn SDK events into text/reasoning deltas, filling `tally`'s finish reason and
+        usage; SDK errors propagate untranslated."""
+
+
+async def _next_event(events: AsyncIterator[Any]) -> Any:
+    return await anext(events, _END)
+
+
+async def _prepend(head: Any, events: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    if head is _END:
+        return
+    yield head
+    async for event in events:
+        yield event
 
 
 # -- translating SDK errors -----------------------------------------------------------------------
@@ -174,6 +306,11 @@ def _classify(
                 retryable=True,
             )
         return ProviderError(f"{name}: timed out: no data for {ctx.read_s:g} s", retryable=True)
+    if any(isinstance(e, httpx.UnsupportedProtocol | httpx.InvalidURL) for e in _chain(exc)):
+        return ProviderError(
+            f"{name}: base URL {ctx.base_url} is malformed ({_root_message(exc)}); fix it in "
+            "config.yaml or the *_BASE_URL variable"
+        )
     if isinstance(exc, sdk.APIConnectionError | httpx.TransportError):
         if any(isinstance(e, httpx.ConnectError) for e in _chain(exc)):
             return ProviderError(
