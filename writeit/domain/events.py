@@ -81,7 +81,6 @@ class ResponseTextAppended(_Event):
     text: str
     first_token_s: float | None = None
     reasoning: str = ""  # reasoning streamed since the last flush (kept apart from text)
-    reasoning: str = ""  # reasoning streamed since the last flush (kept apart from text)
 
 
 class ResponseFinished(_Event):
