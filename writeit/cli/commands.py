@@ -1,25 +1,35 @@
-"""One function per command; each is a thin call into the engine, store or export."""
+"""One function per command; each is a thin call into the public engine API.
+
+The CLI imports `writeit.engine` (the package) and `writeit.domain` only, so every action it
+offers is one the TUI, the tests and the benchmarks can make through the same calls.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from writeit.cli.output import emit_json, note, run_row, say, show_run, table
-from writeit.domain import catalog
 from writeit.domain.errors import ValidationProblem, WriteItError
-from writeit.domain.events import ResponseFinished
-from writeit.domain.models import PipelineRun, StepState
+from writeit.domain.events import Event, ResponseFinished, ResponsePicked, StepStarted
+from writeit.domain.models import PipelineRun
 from writeit.domain.pipeline import load_pipeline
-from writeit.domain.status import ResponseStatus
+from writeit.domain.rules import run_state
 from writeit.domain.style import load_style
-from writeit.engine.engine import Engine
-from writeit.engine.inputs import parse_input_pairs
-from writeit.engine.workspace import default_home
-from writeit.export.files import default_path, write_export
-from writeit.export.shape import show_shape
+from writeit.domain.yaml_source import read_yaml
+from writeit.engine import (
+    Archived,
+    Engine,
+    PickStrategy,
+    RunQuery,
+    default_home,
+    parse_input_pairs,
+    parse_model_specs,
+)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -33,99 +43,67 @@ def wants_json(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "json", False))
 
 
-def open_engine(args: argparse.Namespace) -> Engine:
-    return Engine.open(home_of(args))
-
-
-def choose(step: StepState, how: str) -> int:
-    """The 0-based index `--pick` selects among a finished step's responses."""
-    responses = step.ordered_responses()
-    usable = [i for i, r in enumerate(responses) if r.usable]
-    # Automatic picks take only complete answers, never the partial text of a failed stream.
-    complete = [i for i in usable if responses[i].status is ResponseStatus.COMPLETED]
-    if not (complete if how in ("first", "longest") else usable):
-        reasons = "; ".join(f"{r.model_ref}: {r.error or r.status.value}" for r in responses)
-        raise WriteItError(f"step '{step.name}': no response to pick ({reasons})")
-    if how == "first":
-        return complete[0]
-    if how == "longest":
-        return max(complete, key=lambda i: len(responses[i].content))
-    if how.isdigit() and 1 <= int(how) <= len(responses):
-        index = int(how) - 1
-        if index not in usable:
-            raise WriteItError(
-                f"step '{step.name}': response {how} is {responses[index].status.value}"
-            )
-        return index
-    raise WriteItError(f"--pick {how}: use a number from 1 to {len(responses)}, first or longest")
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    if args.pick not in ("first", "longest") and not args.pick.isdigit():
-        raise WriteItError(f"--pick {args.pick}: use a number from 1, first or longest")
-    engine = open_engine(args)
-    try:
-        run = engine.start_run(
-            args.pipeline, parse_input_pairs(args.input), style=args.style, models=args.model
-        )
+    # Everything the command line says is checked before the store is opened or a run exists.
+    strategy = PickStrategy.parse(args.pick)
+    inputs = parse_input_pairs(args.input)
+    models = parse_model_specs(args.model)
+    with Engine.open(home_of(args)) as engine:
+        plan = engine.prepare_run(args.pipeline, inputs, style=args.style, models=models)
+        strategy.check_fanout(plan.fanout_sizes)
         uses_offline = any(
-            ref.startswith("offline:")
-            for step in run.step_order
-            for ref in engine.models_for(run, step)
+            ref.startswith("offline:") for refs in plan.models.values() for ref in refs
         )
         if engine.offline_only and uses_offline:
             note("no API key set: running on the built-in offline models")
+        run = engine.start_run(plan.pipeline, plan.inputs, style=args.style, models=models)
         note(f"run {run.run_id} ({run.pipeline})")
-        engine.on_event.append(_progress)
-        run = asyncio.run(_run_all(engine, run, args.pick))
+        engine.subscribe(on_event=Progress().on_event)
+        run = asyncio.run(_run_to_end(engine, run.run_id, strategy))
         if wants_json(args):
-            emit_json(show_shape(run, engine.store.children(run.run_id)))
+            emit_json(engine.describe(run) | {"state": engine.state_of(run)})
         else:
             say(run.run_id)
-        return 0
-    finally:
-        engine.close()
+    return 0
 
 
-def _progress(event: object) -> None:
-    if isinstance(event, ResponseFinished):
-        detail = f" ({event.error})" if event.error else ""
-        note(f"  {event.step}: {event.status.value}, {event.usage.output_tokens} tokens{detail}")
-
-
-async def _run_all(engine: Engine, run: PipelineRun, how: str) -> PipelineRun:
+async def _run_to_end(engine: Engine, run_id: str, strategy: PickStrategy) -> PipelineRun:
     try:
-        return await _run_steps(engine, run, how)
+        return await engine.run_to_end(run_id, strategy)
     finally:
-        await engine.aclose()
+        await engine.aclose()  # provider HTTP pools belong to this event loop
 
 
-async def _run_steps(engine: Engine, run: PipelineRun, how: str) -> PipelineRun:
-    while run.status.value != "completed":
-        step = run.current_step
-        assert step is not None
-        note(f"{step}: {', '.join(engine.models_for(run, step))}")
-        run = await engine.run_step(run.run_id, step)
-        try:
-            index = choose(run.steps[step], how)
-        except WriteItError as exc:
-            engine.mark_error(run.run_id, str(exc))
-            raise
-        run = engine.load(engine.pick(run.run_id, index, step=step))
-        note(f"{step}: picked {index + 1} ({run.steps[step].ordered_responses()[index].model_ref})")
-    return run
+class Progress:
+    """Tells a human on stderr what a headless run is doing, from the engine's events."""
+
+    def __init__(self) -> None:
+        self.models: dict[str, str] = {}  # response id -> provider:model
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, StepStarted):
+            self.models.update((r.response_id, f"{r.provider}:{r.model}") for r in event.responses)
+            note(f"{event.step}: {', '.join(self.models[r.response_id] for r in event.responses)}")
+        elif isinstance(event, ResponseFinished):
+            detail = f" ({event.error})" if event.error else ""
+            note(
+                f"  {event.step}: {event.status.value}, {event.usage.output_tokens} tokens{detail}"
+            )
+        elif isinstance(event, ResponsePicked):
+            model = self.models.get(event.response_id, "?")
+            note(f"{event.step}: picked {event.index + 1} ({model})")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    engine = open_engine(args)
-    try:
-        ids = engine.store.recent_run_ids(pipeline=args.pipeline)
-        runs = [r for r in engine.store.run_snapshots(ids) if args.all or not r.archived]
-        runs = runs[: max(0, args.limit)]
-    finally:
-        engine.close()
+    archived = Archived.ALSO if args.all else Archived.HIDE
+    query = RunQuery(limit=args.limit, pipeline=args.pipeline, archived=archived)
+    with Engine.open(home_of(args)) as engine:
+        runs = engine.runs(query).runs
+        if args.pipeline and not runs:
+            _check_pipeline_name(engine, args.pipeline)
+        states = [engine.state_of(r) for r in runs]
     if wants_json(args):
-        emit_json([run_row(r) for r in runs])
+        emit_json([run_row(r, state) for r, state in zip(runs, states, strict=True)])
         return 0
     if not runs:
         say("no runs yet: start one with `writeit run tech-article --input topic=...` or `writeit`")
@@ -134,39 +112,49 @@ def cmd_list(args: argparse.Namespace) -> int:
         [
             r.run_id[:8],
             r.pipeline,
-            r.status.value,
+            state + (" (archived)" if r.archived else ""),
             f"{r.created_at:%Y-%m-%d %H:%M}",
             f"{r.steps_done}/{len(r.step_order)}",
             (r.parent_run_id or "")[:8],
             (r.inputs.get("topic") or "")[:40],
         ]
-        for r in runs
+        for r, state in zip(runs, states, strict=True)
     ]
     table(rows, ["RUN", "PIPELINE", "STATUS", "CREATED", "STEPS", "PARENT", "TOPIC"])
     return 0
 
 
+def _check_pipeline_name(engine: Engine, name: str) -> None:
+    """A filter that matches nothing because of a typo must say so, not "no runs yet".
+
+    Runs of a pipeline whose file is gone still count: their name is a real filter.
+    """
+    known = engine.pipelines().items
+    if name in known:
+        return
+    if engine.runs(RunQuery(limit=1, pipeline=name, archived=Archived.ALSO)).runs:
+        return
+    raise WriteItError(
+        f"no pipeline '{name}' and no runs of it (pipelines: {', '.join(sorted(known)) or 'none'})"
+    )
+
+
 def cmd_show(args: argparse.Namespace) -> int:
-    engine = open_engine(args)
-    try:
+    with Engine.open(home_of(args)) as engine:
         run = engine.load(engine.resolve(args.run_id))
-        children = engine.store.children(run.run_id)
-    finally:
-        engine.close()
-    if wants_json(args):
-        emit_json(show_shape(run, children))
-    else:
-        show_run(run, children)
+        state = engine.state_of(run)
+        if wants_json(args):
+            emit_json(engine.describe(run) | {"state": state})
+            return 0
+        children = engine.children(run.run_id)
+    show_run(run, children, state)
     return 0
 
 
 def cmd_branch(args: argparse.Namespace) -> int:
-    engine = open_engine(args)
-    try:
+    with Engine.open(home_of(args)) as engine:
         parent = engine.resolve(args.run_id)
         child = engine.branch(parent, args.from_step)
-    finally:
-        engine.close()
     if wants_json(args):
         emit_json({"run_id": child, "parent_run_id": parent, "branch_point": args.from_step})
     else:
@@ -175,20 +163,17 @@ def cmd_branch(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    engine = open_engine(args)
-    try:
+    with Engine.open(home_of(args)) as engine:
         run_id = engine.resolve(args.run_id)
         if args.at is not None:
-            state = engine.store.state_at(run_id, args.at)
+            state = engine.state_at(run_id, args.at)
             if wants_json(args):
-                emit_json({"at": args.at, "state": show_shape(state, [])})
+                emit_json({"at": args.at, "state": engine.describe(state, lineage=False)})
             else:
                 say(f"state of run {run_id} after event {args.at}:")
-                show_run(state, [])
+                show_run(state, [], run_state(state))
             return 0
-        events = engine.store.events(run_id)
-    finally:
-        engine.close()
+        events = engine.history(run_id)
     if wants_json(args):
         emit_json([e.model_dump(mode="json") for e in events])
         return 0
@@ -197,7 +182,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def _describe(event: object) -> str:
+def _describe(event: Event) -> str:
     fields = ("step", "status", "index", "pipeline", "branch_point", "feedback")
     parts = [f"{f}={getattr(event, f)}" for f in fields if getattr(event, f, None) is not None]
     text = getattr(event, "text", None)
@@ -207,29 +192,28 @@ def _describe(event: object) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    engine = open_engine(args)
-    try:
-        run = engine.load(engine.resolve(args.run_id))
-        fmt = args.format or engine.config.export_format
-        path = (
-            Path(args.output) if args.output else default_path(engine.workspace.exports, run, fmt)
-        )
-        written = write_export(run, fmt, path)
-    finally:
-        engine.close()
+    fmt: str | None = args.format  # the parser allows only known formats
+    with Engine.open(home_of(args)) as engine:
+        run_id = engine.resolve(args.run_id)
+        if args.output == "-":
+            sys.stdout.write(engine.export_text(run_id, fmt))
+            return 0
+        # A string, not a Path: `-o out/` must keep the slash that says "into this directory".
+        written = engine.export(run_id, fmt, args.output)
+        used = fmt or engine.config.export_format
     if wants_json(args):
-        emit_json({"path": str(written), "format": fmt})
+        emit_json({"path": str(written), "format": used})
     else:
         say(str(written))
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    results = []
+    results: list[dict[str, Any]] = []
     for file in args.files:
         try:
-            _load_any(Path(file))
-            results.append({"file": file, "ok": True, "problems": []})
+            kind, name = _validate(Path(file))
+            results.append({"file": file, "ok": True, "kind": kind, "name": name, "problems": []})
         except ValidationProblem as exc:
             results.append({"file": file, "ok": False, "problems": exc.problems})
     if wants_json(args):
@@ -237,21 +221,39 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         for r in results:
             if r["ok"]:
-                say(f"{r['file']}: ok")
+                say(f"{r['file']}: ok ({r['kind']} '{r['name']}')")
             for problem in r["problems"]:
                 note(problem)
     return 0 if all(r["ok"] for r in results) else 1
 
 
-def _load_any(path: Path) -> None:
-    """Validate as a style if it looks like one (has `id`), else as a pipeline."""
-    text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
-    is_style = any(line.startswith("id:") for line in text.splitlines())
-    (load_style if is_style else load_pipeline)(path)
+PIPELINE_KEYS = frozenset({"steps", "inputs", "defaults"})
+STYLE_KEYS = frozenset({"id", "content", "voice_attributes", "example_openings", "guidelines"})
+
+
+def _validate(path: Path) -> tuple[str, str]:
+    """Validate `path` as what its top-level keys say it is: a pipeline has `steps:` (or
+    `inputs:`), a style has `id:` or `content:`. Returns the kind and the file's name or id."""
+    src = read_yaml(path)
+    top = set(src.data) if isinstance(src.data, dict) else set()
+    if top & PIPELINE_KEYS:
+        return "pipeline", load_pipeline(path, src.text).config.name
+    if top & STYLE_KEYS:
+        return "style", load_style(path, src.text).primer.id
+    raise ValidationProblem(
+        [
+            src.problem(
+                (),
+                "neither a pipeline (it would have `steps:`) nor a style "
+                "(it would have `id:`, `name:` and `content:`)",
+            )
+        ]
+    )
 
 
 def cmd_pipelines(args: argparse.Namespace) -> int:
-    cat = catalog.pipelines(home_of(args))
+    with Engine.open(home_of(args)) as engine:
+        cat = engine.pipelines()
     items = [
         {
             "name": p.config.name,
@@ -266,7 +268,8 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
 
 
 def cmd_styles(args: argparse.Namespace) -> int:
-    cat = catalog.styles(home_of(args))
+    with Engine.open(home_of(args)) as engine:
+        cat = engine.styles()
     items = [
         {
             "id": s.primer.id,
@@ -280,7 +283,7 @@ def cmd_styles(args: argparse.Namespace) -> int:
 
 
 def _catalog_out(
-    args: argparse.Namespace, items: list[dict], problems: list[str], cols: list[str]
+    args: argparse.Namespace, items: list[dict[str, Any]], problems: list[str], cols: list[str]
 ) -> int:
     if wants_json(args):
         emit_json({"items": items, "problems": problems})
@@ -292,14 +295,9 @@ def _catalog_out(
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    engine = open_engine(args)
-    try:
-        infos = engine.registry.describe()
-        defaults = list(
-            engine.config.default_models_for("") or engine.registry.env_default_models()
-        )
-    finally:
-        engine.close()
+    with Engine.open(home_of(args)) as engine:
+        infos = engine.providers()
+        defaults = engine.default_models()
     items = [
         {
             "provider": i.name,
@@ -314,13 +312,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         emit_json({"providers": items, "default_models": defaults})
         return 0
     rows = [
-        [
-            i["provider"],
-            i["kind"],
-            i["base_url"] or "-",
-            _cred(i["credential"], i["has_credentials"]),
-        ]
-        for i in items
+        [i.name, i.kind, i.base_url or "-", _cred(i.credential, i.has_credentials)] for i in infos
     ]
     table(rows, ["PROVIDER", "KIND", "BASE URL", "CREDENTIALS"])
     say("")
@@ -335,9 +327,19 @@ def _cred(variable: str | None, ok: bool) -> str:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    from writeit.tui.launch import launch
+    home = home_of(args)
+    if args.command == "new":
+        # `new` refuses exactly what `run` refuses, as one line, before any screen or run exists.
+        with Engine.open(home) as engine:
+            engine.prepare_run(
+                args.pipeline,
+                parse_input_pairs(args.input),
+                style=args.style,
+                models=parse_model_specs(args.model),
+            )
+    from writeit.tui.launch import launch  # Textual loads only for the commands that draw
 
-    return launch(args, home_of(args))
+    return launch(args, home)
 
 
 COMMANDS: dict[str | None, Handler] = {

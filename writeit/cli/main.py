@@ -7,19 +7,26 @@ from collections.abc import Sequence
 
 from writeit.cli.parser import build_parser
 
+# Records go to the `writeit` logger's file once an engine has opened (WriteIt's log setup);
+# the CLI names only the logger, so it needs nothing of the package beyond the engine API.
+LOGGER = "writeit.cli"
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from writeit.domain.errors import WriteItError  # after parsing: --version stays instant
+    import logging  # after parsing: --version stays instant
 
+    from writeit.domain.errors import WriteItError
+
+    log = logging.getLogger(LOGGER)
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())  # before an engine configured logging: discard
     try:
         from writeit.cli.commands import dispatch
 
         return dispatch(args)
     except WriteItError as exc:
-        from writeit import logs
-
-        logs.error(f"writeit {args.command}: {exc}")
+        log.warning("writeit %s: %s", args.command, exc)
         from writeit.domain.redact import strip_control  # errors may quote model/server text
 
         first, *rest = strip_control(str(exc)).splitlines() or ["error"]
@@ -33,7 +40,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception:
-        from writeit import logs
-
-        logs.error(f"writeit {args.command}: crashed", exc_info=True)
+        log.error("writeit %s: crashed", args.command, exc_info=True)
         raise

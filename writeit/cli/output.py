@@ -30,11 +30,14 @@ def table(rows: list[list[str]], headers: list[str]) -> None:
         say("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
 
 
-def run_row(run: PipelineRun) -> dict[str, Any]:
+def run_row(run: PipelineRun, state: str) -> dict[str, Any]:
+    """A run for scripts: `status` is the stored state machine's word (stable for scripts),
+    `state` the rulebook's words for a human (`waiting for your pick`, `ready: draft next`)."""
     return {
         "run_id": run.run_id,
         "pipeline": run.pipeline,
         "status": run.status.value,
+        "state": state,
         "created_at": run.created_at.isoformat(),
         "topic": run.inputs.get("topic"),
         "current_step": run.current_step,
@@ -46,8 +49,9 @@ def run_row(run: PipelineRun) -> dict[str, Any]:
     }
 
 
-def show_run(run: PipelineRun, children: list[str]) -> None:
-    say(f"run {run.run_id}  {run.pipeline}  {run.status.value}")
+def show_run(run: PipelineRun, children: list[str], state: str) -> None:
+    archived = "  (archived)" if run.archived else ""
+    say(f"run {run.run_id}  {run.pipeline}  {state}{archived}")
     say(f"created {run.created_at:%Y-%m-%d %H:%M:%S} UTC  style {run.style or '-'}")
     if run.parent_run_id:
         say(f"branched from {run.parent_run_id} at step {run.branch_point}")

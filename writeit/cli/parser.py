@@ -13,6 +13,13 @@ Run ids may be abbreviated to any unique prefix of at least 6 characters.
 Exit codes: 0 ok, 1 user error, 2 usage error."""
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number from 1 (a usage error, exit 2, otherwise)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number from 1")
+    return int(text)
+
+
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -74,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("list", "runs, newest first")
     p.add_argument("--pipeline", metavar="P", help="only runs of this pipeline")
     p.add_argument("--all", action="store_true", help="include archived runs")
-    p.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    p.add_argument("--limit", type=_positive, default=50, help="at most this many (default 50)")
 
     p = add("show", "the state of a run: steps, responses, selection, lineage")
     p.add_argument("run_id")
@@ -92,7 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format", "-f", choices=["yaml", "markdown"], help="default: from config, else yaml"
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="default: $WRITEIT_HOME/exports/...")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE|DIR/|-",
+        help="a file, a directory (the default file name inside it), or - for stdout "
+        "(default: $WRITEIT_HOME/exports/{pipeline}-{run_id[:8]}.{ext})",
+    )
 
     p = add("validate", "check pipeline and style files")
     p.add_argument("files", nargs="+", metavar="FILE")
