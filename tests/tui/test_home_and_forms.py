@@ -94,7 +94,9 @@ async def test_home_loads_one_page_of_many_runs(
             )
         loaded: list[int] = []
         real = store.run_snapshots
-        monkeypatch.setattr(store, "run_snapshots", lambda ids: loaded.append(len(ids)) or real(ids))
+        monkeypatch.setattr(
+            store, "run_snapshots", lambda ids: loaded.append(len(ids)) or real(ids)
+        )
         app = create_app(home, engine)
         async with app.run_test(size=(120, 36)) as pilot:
             await wait_until(pilot, lambda: table(app).row_count >= PAGE)

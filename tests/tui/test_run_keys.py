@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from writeit.domain.rules import Action
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 from writeit.engine.engine import Engine
 from writeit.tui.app import Start
-from writeit.tui.screens.dialogs import ConfirmDialog, TextDialog
+from writeit.tui.screens.dialogs import ConfirmDialog, ExportDialog, TextDialog
+from writeit.tui.screens.help import HelpScreen
 from writeit.tui.screens.history import HistoryScreen
 from writeit.tui.screens.new_run import Prefill
+from writeit.tui.screens.run import RunScreen
 from writeit.tui.screens.tree import TreeScreen
 
 from .conftest import OpenApp
@@ -150,7 +153,7 @@ async def test_b_then_n_does_not_branch(open_app: OpenApp, engine: Engine) -> No
         assert engine.children(screen.run_id) == []
 
 
-async def test_left_right_browse_steps_read_only(open_app: OpenApp, engine: Engine) -> None:
+async def test_left_right_browse_steps(open_app: OpenApp, engine: Engine) -> None:
     async with open_app(NEW_RUN) as (app, pilot):
         await wait_settled(pilot, app, "angles")
         await pilot.press("2")
@@ -158,10 +161,10 @@ async def test_left_right_browse_steps_read_only(open_app: OpenApp, engine: Engi
         await pilot.press("left")
         await wait_until(pilot, lambda: screen.viewed == "angles")
         assert [p.picked for p in screen.panes] == [False, True]
-        assert not screen.can("pick", (0,)) and not screen.can("edit", ())
-        assert screen.can("branch", ())
-        await pilot.press("1")  # read-only: nothing happens
-        assert engine.load(screen.run_id).steps["angles"].selected == 1
+        verdict = screen.verdict
+        assert verdict.allows("pick", 0) and verdict.continues_in_branch(Action.PICK)
+        assert verdict.allows("branch")
+        assert "new branch" in shown(screen.query_one("#guidance"))
         await pilot.press("right")
         await wait_until(pilot, lambda: screen.viewed == "outline")
         await pilot.press("right")
@@ -178,12 +181,16 @@ async def test_tab_moves_between_panes(open_app: OpenApp) -> None:
         assert screen.focused_pane() is screen.panes[1]
         await pilot.press("tab")
         assert screen.focused_pane() is screen.panes[0]
+        await pilot.press("question_mark")  # still answering
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
 
 
 async def test_x_exports_and_says_where(open_app: OpenApp, engine: Engine) -> None:
     async with open_app(NEW_RUN) as (app, pilot):
         screen = await wait_settled(pilot, app, "angles")
         await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await pilot.press("enter")  # the configured default (yaml) is highlighted
         path = (engine.home / "exports") / f"tech-article-{screen.run_id[:8]}.yaml"
         await wait_until(pilot, path.exists, what="the export file")
         assert f"run_id: {screen.run_id}" in path.read_text()
@@ -231,9 +238,10 @@ async def test_changing_a_finished_run_continues_in_a_branch(
         await engine.run_step(run.run_id)
         engine.pick(run.run_id, 0)
     async with open_app(Start(run_id=run.run_id)) as (app, pilot):
-        screen = await wait_settled(pilot, app, "polish")
+        await wait_settled(pilot, app, "polish")
         await pilot.press("2")
-        await wait_until(pilot, lambda: screen.run_id != run.run_id, what="a new branch")
+        await wait_until(pilot, lambda: run_screen(app).run_id != run.run_id, what="a new branch")
+        screen = run_screen(app)
         assert engine.load(run.run_id).steps["polish"].selected == 0  # the original is unchanged
         branch = engine.load(screen.run_id)
         assert branch.parent_run_id == run.run_id and branch.steps["polish"].selected == 1
@@ -261,6 +269,87 @@ async def test_interrupted_responses_show_their_text_and_r_regenerates(
 async def test_keys_that_do_not_apply_are_hidden(open_app: OpenApp) -> None:
     async with open_app(NEW_RUN) as (app, pilot):
         screen = await wait_settled(pilot, app, "angles")
-        active = {b.binding.action for b in screen.active_bindings.values()}
+        active = {b.binding.action for b in screen.active_bindings.values() if b.enabled}
         assert "cancel" not in active and "pick(2)" not in active
         assert {"pick(0)", "pick(1)", "edit", "feedback", "regenerate", "export"} <= active
+
+
+async def answers_keys(pilot: object, app: object) -> None:
+    """The app still answers: `?` opens help over the screen and `escape` closes it."""
+    before = app.screen  # type: ignore[attr-defined]
+    await pilot.press("question_mark")  # type: ignore[attr-defined]
+    await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help to open")  # type: ignore[arg-type, attr-defined]
+    await pilot.press("escape")  # type: ignore[attr-defined]
+    await wait_until(pilot, lambda: app.screen is before, what="help to close")  # type: ignore[arg-type, attr-defined]
+    focused = app.focused  # type: ignore[attr-defined]
+    assert focused is None or focused.is_attached, f"focus left on a removed {focused!r}"
+
+
+async def test_b_y_branches_then_1_picks_on_the_branch(open_app: OpenApp, engine: Engine) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        parent = (await wait_settled(pilot, app, "angles")).run_id
+        await pilot.press("1")
+        await wait_settled(pilot, app, "outline")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: run_screen(app).run_id != parent, what="the branch")
+        child = run_screen(app).run_id
+        await wait_settled(pilot, app, "outline")
+        await answers_keys(pilot, app)
+        await pilot.press("1")
+        await wait_until(
+            pilot,
+            lambda: engine.load(child).steps["draft"].status is StepStatus.RUNNING,
+            what="the branch's next step to start",
+        )
+        assert engine.load(child).parent_run_id == parent
+        assert engine.load(parent).steps["outline"].selected is None  # parent untouched
+        await wait_settled(pilot, app, "draft")
+        await answers_keys(pilot, app)
+
+
+async def test_t_enter_opens_a_run_and_keys_still_work(open_app: OpenApp, engine: Engine) -> None:
+    run = engine.start_run("tech-article", {"topic": "trees"})
+    await engine.run_step(run.run_id)
+    child = engine.branch(run.run_id, "angles")
+    async with open_app(Start(run_id=child)) as (app, pilot):
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, TreeScreen))
+        await pilot.press("up", "enter")
+        await wait_until(pilot, lambda: run_screen(app).run_id == run.run_id, what="the parent")
+        await wait_settled(pilot, app, "angles")
+        await answers_keys(pilot, app)
+        await pilot.press("2")
+        await wait_until(
+            pilot, lambda: engine.load(run.run_id).steps["angles"].selected == 1, what="a pick"
+        )
+        await wait_settled(pilot, app, "outline")
+        await answers_keys(pilot, app)
+
+
+async def test_e_ctrl_s_on_a_past_step_continues_in_a_branch(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        original = (await wait_settled(pilot, app, "angles")).run_id
+        await pilot.press("1")
+        await wait_settled(pilot, app, "outline")
+        await pilot.press("left")
+        await wait_until(pilot, lambda: run_screen(app).viewed == "angles")
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextDialog))
+        app.screen.query_one("TextArea").text = "My own angle, stitched by hand"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: run_screen(app).run_id != original, what="the branch")
+        branch = run_screen(app).run_id
+        await wait_settled(pilot, app, "outline")
+        assert engine.load(branch).steps["angles"].content == "My own angle, stitched by hand"
+        assert engine.load(original).steps["angles"].selected == 0  # the past is kept
+        assert "stitched by hand" in (engine.load(branch).steps["outline"].prompt or "")
+        await answers_keys(pilot, app)
+        await pilot.press("left")  # the edited text is what went forward
+        await wait_until(pilot, lambda: run_screen(app).viewed == "angles")
+        assert "edited" in shown(run_screen(app).query_one("#guidance"))
+        await answers_keys(pilot, app)

@@ -16,12 +16,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from stores import open_engine
 from textual.pilot import Pilot
 
 from writeit.domain.status import RunStatus
-from writeit.engine import branching, fanout
-from writeit.engine import engine as engine_module
-from writeit.engine.engine import Engine
+from writeit.engine import Engine, fanout
 from writeit.tui.app import Start, WriteItApp, create_app
 from writeit.tui.live import StreamBuffer
 from writeit.tui.screens.new_run import Prefill
@@ -45,17 +44,23 @@ PARTIAL = [
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Counting uuids, one wall clock, zero-length stream timings, UTC."""
+    """Counting uuids, zero-length stream timings, UTC (the engine's clock is injected)."""
     counter = itertools.count(1)
     monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=(0xA0 + next(counter)) << 120))
-    for module in (engine_module, branching):
-        monkeypatch.setattr(module, "utcnow", lambda: NOW)
     monkeypatch.setattr(fanout, "time", SimpleNamespace(monotonic=lambda: 100.0))
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture
+def engine(home: Path) -> Iterator[Engine]:
+    """An engine whose clock always says NOW, so every event and row has the same time."""
+    eng, _ = open_engine(home, clock=lambda: NOW)
+    with eng:
+        yield eng
 
 
 def finish(engine: Engine, run_id: str, picks: list[int]) -> str:

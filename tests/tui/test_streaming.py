@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from writeit.domain.models import AIResponse
 from writeit.domain.status import ResponseStatus
 from writeit.storage.store import utcnow
@@ -23,7 +25,13 @@ def test_blocks_end_at_blank_lines_outside_code_fences() -> None:
     assert committable("y = 2\n```\n\nnext", True) == (len("y = 2\n```\n\n"), False)
 
 
-async def test_pane_flushes_what_arrived_and_records_it(open_app: OpenApp) -> None:
+async def test_pane_flushes_what_arrived_and_tells_the_hook(
+    open_app: OpenApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        ResponsePane, "flush_hook", lambda pane, got, shown: calls.append((got, shown))
+    )
     response = AIResponse(
         response_id="r1", provider="offline", model="writer", prompt_used="", created_at=utcnow()
     )
@@ -36,10 +44,10 @@ async def test_pane_flushes_what_arrived_and_records_it(open_app: OpenApp) -> No
             buffer.feed(token + " ")
         pane.flush()
         assert pane.displayed_chars == buffer.received_chars
-        assert pane.flushes[-1].displayed_chars == buffer.received_chars
+        assert calls == [(buffer.received_chars, buffer.received_chars)]
         assert pane.view.source == text + " "
-        pane.flush()  # nothing new: no record
-        assert len(pane.flushes) == 1
+        pane.flush()  # nothing new: the hook is not called
+        assert len(calls) == 1
         await wait_until(pilot, lambda: pane.view.virtual_size.height > 0)
         finished = response.model_copy(
             update={"status": ResponseStatus.COMPLETED, "content": "Done."}

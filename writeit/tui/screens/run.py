@@ -405,7 +405,7 @@ class RunScreen(WriteItScreen[None]):
             text = step.content
             sources = [step.response_ids[step.selected]] if step.selected is not None else []
         else:
-            pane = self._focused_pane() or next((p for p in self.panes if p.response.usable), None)
+            pane = self.focused_pane() or next((p for p in self.panes if p.response.usable), None)
             if pane is None:
                 return
             text, sources = pane.response.content, [pane.response.response_id]
@@ -489,11 +489,11 @@ class RunScreen(WriteItScreen[None]):
         bodies = [p.view for p in self.panes]
         if not bodies:
             return
-        pane = self._focused_pane()
+        pane = self.focused_pane()
         index = self.panes.index(pane) + delta if pane is not None else 0
         bodies[index % len(bodies)].focus()
 
-    def _focused_pane(self) -> ResponsePane | None:
+    def focused_pane(self) -> ResponsePane | None:
         focused = self.focused
         if focused is None:
             return None
