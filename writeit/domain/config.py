@@ -7,6 +7,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from writeit.domain.pipeline import check_model_ref
 from writeit.domain.yaml_source import read_yaml, validate_mapping
@@ -88,6 +89,10 @@ class Price(_Strict):
     cache_write: float | None = Field(default=None, ge=0, description="USD per million written")
 
 
+# Providers whose address WriteIt knows (their SDK's default, or the *_BASE_URL variable).
+BUILT_IN_PROVIDERS = ("openai", "anthropic")
+
+
 class UserConfig(_Strict):
     default_models: tuple[str, ...] | dict[str, tuple[str, ...]] | None = None
     style: str | None = None
@@ -108,6 +113,26 @@ class UserConfig(_Strict):
         if isinstance(v, dict):
             return {k: tuple(check_model_ref(m) for m in ms) for k, ms in v.items()}
         return tuple(check_model_ref(m) for m in v) if v is not None else None
+
+    @field_validator("providers")
+    @classmethod
+    def _urls(cls, v: dict[str, ProviderConfig]) -> dict[str, ProviderConfig]:
+        """A provider WriteIt does not know needs its server's address: without one its
+        requests would go to the default OpenAI endpoint with another service's key."""
+        for name, provider in v.items():
+            if name == "offline":
+                raise PydanticCustomError(
+                    "offline_configured",
+                    "providers.offline: the offline models are built in and take no settings",
+                )
+            if name not in BUILT_IN_PROVIDERS and provider.base_url is None:
+                raise PydanticCustomError(
+                    "base_url_missing",
+                    "'{name}' is not built in ({built_in}), so providers.{name}.base_url is "
+                    "required, e.g. base_url: http://localhost:11434/v1",
+                    {"name": name, "built_in": ", ".join(BUILT_IN_PROVIDERS)},
+                )
+        return v
 
     def default_models_for(self, step: str) -> tuple[str, ...] | None:
         if isinstance(self.default_models, dict):
