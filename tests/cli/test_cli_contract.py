@@ -107,7 +107,6 @@ def test_run_reports_each_pick_on_stderr(capsys: pytest.CaptureFixture[str]) -> 
         (["-i", "topic=x", "--style", "nope"], "unknown style 'nope'"),
         (["-i", "topic=x", "-i", "colour=red"], "has no input 'colour'"),
         (["-i", "topic=x", "--model", "outro=offline:writer"], "unknown step 'outro'"),
-        (["-i", "audience=kids"], "input 'topic' is required"),
     ],
 )
 def test_new_validates_exactly_as_run_does(
@@ -116,12 +115,12 @@ def test_new_validates_exactly_as_run_does(
     extra: list[str],
     message: str,
 ) -> None:
-    import writeit.tui.launch
+    from writeit.tui.app import WriteItApp
 
-    def no_tui(*_: object) -> int:
+    def no_tui(*_: object, **__: object) -> None:
         raise AssertionError("the TUI opened for a run that must be refused")
 
-    monkeypatch.setattr(writeit.tui.launch, "launch", no_tui)
+    monkeypatch.setattr(WriteItApp, "run", no_tui)
     lines = []
     for command in ("run", "new"):
         code, _, err = cli(capsys, command, "tech-article", *extra)
@@ -129,6 +128,21 @@ def test_new_validates_exactly_as_run_does(
         assert message in lines[-1]
         assert stored_runs(capsys) == []
     assert lines[0] == lines[1]
+
+
+def test_an_input_outside_its_choices_writes_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's own example: `new` crashed and left an `initializing` run behind. `new` may
+    leave a required input to its form; a wrong value is refused by both commands."""
+    from writeit.tui.app import WriteItApp
+
+    monkeypatch.setattr(WriteItApp, "run", lambda *_, **__: pytest.fail("the TUI opened"))
+    code, _, err = cli(capsys, "run", "tech-article", "-i", "audience=kids")
+    assert "input 'topic' is required" in one_line_error(code, err)
+    code, _, err = cli(capsys, "new", "tech-article", "-i", "audience=kids")
+    assert "input 'audience' must be one of: developers" in one_line_error(code, err)
+    assert stored_runs(capsys) == []
 
 
 # -- list ------------------------------------------------------------------------------------

@@ -327,19 +327,10 @@ def _cred(variable: str | None, ok: bool) -> str:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    home = home_of(args)
-    if args.command == "new":
-        # `new` refuses exactly what `run` refuses, as one line, before any screen or run exists.
-        with Engine.open(home) as engine:
-            engine.prepare_run(
-                args.pipeline,
-                parse_input_pairs(args.input),
-                style=args.style,
-                models=parse_model_specs(args.model),
-            )
+    """`writeit`, `new`, `open`: the launcher checks what `run` checks before the first frame."""
     from writeit.tui.launch import launch  # Textual loads only for the commands that draw
 
-    return launch(args, home)
+    return launch(args, home_of(args))
 
 
 COMMANDS: dict[str | None, Handler] = {
