@@ -8,8 +8,6 @@ engine would refuse. Changes reach faces through `subscribe`, never through shar
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -25,50 +23,39 @@ from writeit.domain.config import UserConfig, load_user_config
 from writeit.domain.errors import IllegalTransition, NotFound, WriteItError
 from writeit.domain.events import (
     Event,
-    FeedbackGiven,
-    ResponseFinished,
-    ResponsePicked,
     ResponseStub,
     RunArchived,
     RunStatusChanged,
-    StepEdited,
     StepStarted,
 )
+from writeit.domain.fold import apply
 from writeit.domain.models import PipelineRun
-from writeit.domain.pipeline import LoadedPipeline, load_pipeline
+from writeit.domain.pipeline import LoadedPipeline
 from writeit.domain.redact import secret_values
-from writeit.domain.requests import ModelRequest
 from writeit.domain.rules import Action, Rules, rules, run_state
-from writeit.domain.status import ResponseStatus, RunStatus
-from writeit.domain.style import LoadedStyle, StylePrimer, load_style
+from writeit.domain.status import RunStatus
+from writeit.domain.style import LoadedStyle, StylePrimer
+from writeit.engine import choices
 from writeit.engine.branching import Build, branch_events, plan
+from writeit.engine.eventlog import EventListener, EventLog
 from writeit.engine.exporting import export_text, run_shape, write_to
-from writeit.engine.fanout import DeltaListener, FanOut, NoticeListener, StreamJob
+from writeit.engine.fanout import DeltaListener, NoticeListener, StreamJob
 from writeit.engine.headless import PickStrategy
 from writeit.engine.models import resolve_models
-from writeit.engine.pages import Family, RunPage, RunQuery, scan_page
+from writeit.engine.pages import Family, RunPage, RunQuery, family_of, scan_page
 from writeit.engine.preferences import save_preference
 from writeit.engine.prompts import step_prompt
+from writeit.engine.requests import step_requests
 from writeit.engine.sessions import Sessions
 from writeit.engine.starting import RunPlan, prepare_run
+from writeit.engine.stored import stored_pipeline, stored_style
+from writeit.engine.streaming import Streams
 from writeit.engine.workspace import Workspace
 from writeit.providers.registry import ProviderInfo, ProviderRegistry
-from writeit.storage import keys
-from writeit.storage.store import Store, pid_alive, utcnow
+from writeit.storage.store import Store, utcnow
 
-EventListener = Callable[[Event], None]
 Clock = Callable[[], datetime]
 E = TypeVar("E", bound=Event)
-
-
-@functools.lru_cache(maxsize=64)
-def _parsed_pipeline(label: str, source: str) -> LoadedPipeline:
-    """A stored pipeline, parsed once per run: the result is frozen and depends only on its text.
-
-    Parsing and validating the YAML costs ~3.5 ms, and the run screen asks for the same run's
-    pipeline on every step switch and chrome update (bench/README.md, render keypresses).
-    """
-    return load_pipeline(label, source)
 
 
 class Engine:
@@ -97,11 +84,10 @@ class Engine:
             [p.api_key_env for p in self.config.providers.values() if p.api_key_env],
         )
         logs.configure(self._workspace.logs, self._secrets)
-        self._on_event: list[EventListener] = []
-        self._on_delta: list[DeltaListener] = []
-        self._on_notice: list[NoticeListener] = []
-        self._tasks: dict[str, set[asyncio.Task[None]]] = {}
-        self._slots = asyncio.Semaphore(self.config.max_concurrent_pipelines)
+        self._log = EventLog(self._store, clock)
+        self._streams = Streams(
+            self._log, self._registry, self._secrets, self.config.max_concurrent_pipelines
+        )
 
     @classmethod
     def open(
@@ -151,57 +137,16 @@ class Engine:
         Listeners run synchronously in the engine's task: they must only hand work on (a face
         posts a message to its own queue), never block or call back into the engine.
         """
-        pairs = [
-            (lst, fn)
-            for lst, fn in (
-                (self._on_event, on_event),
-                (self._on_delta, on_delta),
-                (self._on_notice, on_notice),
-            )
-            if fn is not None
-        ]
-        for listeners, fn in pairs:
-            listeners.append(fn)  # type: ignore[arg-type]
-
-        def unsubscribe() -> None:
-            for listeners, fn in pairs:
-                if fn in listeners:
-                    listeners.remove(fn)  # type: ignore[arg-type]
-
-        return unsubscribe
+        return self._log.subscribe(on_event, on_delta, on_notice)
 
     # -- events ------------------------------------------------------------------------------
 
     def _append(self, event: E, blobs: Mapping[bytes, bytes] | None = None) -> E:
-        stamped = self._store.append(event, blobs)
-        logs.event(stamped)
-        for listener in list(self._on_event):
-            listener(stamped)
-        return stamped
+        return self._log.append(event, blobs)
 
     def recover_interrupted(self) -> int:
         """Responses whose streaming process is gone become `interrupted`, keeping their text."""
-        count = 0
-        for run_id, step, response_id, pid in self._store.active_responses():
-            if pid == os.getpid() or pid_alive(pid):
-                continue
-            try:
-                self._append(
-                    ResponseFinished(
-                        run_id=run_id,
-                        at=self._now(),
-                        step=step,
-                        response_id=response_id,
-                        status=ResponseStatus.INTERRUPTED,
-                        error="interrupted: WriteIt stopped while this response streamed",
-                    )
-                )
-                count += 1
-            except IllegalTransition:
-                continue  # another process recovered it first
-        if count:
-            self._store.sync()
-        return count
+        return self._log.recover_interrupted()
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -231,17 +176,7 @@ class Engine:
 
     def family(self, run_id: str) -> Family:
         """The run's branch family: root, each run's children, and a snapshot of every run."""
-        root = run_id
-        while (parent := self._store.parent(root)) is not None:
-            root = parent
-        tree: dict[str, list[str]] = {}
-        todo = [root]
-        while todo:
-            current = todo.pop()
-            tree[current] = self._store.children(current)
-            todo.extend(tree[current])
-        snapshots = {r.run_id: r for r in self._store.run_snapshots(list(tree))}
-        return Family(root=root, children=tree, runs=snapshots)
+        return family_of(self._store, run_id)
 
     def pipelines(self) -> Catalog[LoadedPipeline]:
         return catalog.pipelines(self.home)
@@ -272,16 +207,11 @@ class Engine:
 
     def pipeline_of(self, run: PipelineRun) -> LoadedPipeline:
         """The exact pipeline the run was started with (kept in the store)."""
-        raw = self._store.get_raw(keys.config(run.pipeline, run.pipeline_sha))
-        if raw is None:
-            raise NotFound(f"the pipeline of run {run.run_id[:8]} is missing from the store")
-        return _parsed_pipeline(f"<{run.pipeline} of run {run.run_id[:8]}>", raw.decode())
+        return stored_pipeline(self._store, run)
 
     def style_of(self, run: PipelineRun) -> StylePrimer | None:
-        if not run.style or not run.style_sha:
-            return None
-        raw = self._store.get_raw(keys.primer(run.style, run.style_sha))
-        return load_style(f"<style {run.style}>", raw.decode()).primer if raw else None
+        """The exact style primer the run was started with, if it had one."""
+        return stored_style(self._store, run)
 
     def models_for(self, run: PipelineRun, step: str) -> list[str]:
         pipeline = self.pipeline_of(run).config
@@ -289,7 +219,7 @@ class Engine:
         return resolve_models(pipeline, step, run.model_overrides, self.config, env)
 
     def is_streaming(self, run_id: str) -> bool:
-        return any(not t.done() for t in self._tasks.get(run_id, set()))
+        return self._streams.is_streaming(run_id)
 
     def rules(self, run: PipelineRun, viewed: str | None = None) -> Rules:
         """The rulebook's answer for `run` with `viewed` on screen, as this process sees it."""
@@ -361,7 +291,7 @@ class Engine:
 
         At most `max_concurrent_pipelines` steps stream at once; others wait their turn.
         """
-        async with self._slots:
+        async with self._streams.slots:
             return await self._run_step(run_id, step)
 
     async def _run_step(self, run_id: str, step: str | None) -> PipelineRun:
@@ -391,44 +321,19 @@ class Engine:
                 owner_pid=os.getpid(),
             )
         )
+        requests = step_requests(run, pipeline, step, stubs, prompt)
         jobs = [
-            StreamJob(
-                run_id=run_id,
-                step=step,
-                response_id=stub.response_id,
-                request=ModelRequest(
-                    provider=stub.provider,
-                    model=stub.model,
-                    prompt=prompt,
-                    temperature=pipeline.defaults.temperature,
-                    max_tokens=pipeline.defaults.max_tokens,
-                    seed=i % per_model + run.steps[step].attempt * per_model,
-                    step=step,
-                    inputs=dict(run.inputs),
-                ),
-            )
-            for i, stub in enumerate(stubs)
+            StreamJob(run_id=run_id, step=step, response_id=stub.response_id, request=request)
+            for stub, request in zip(stubs, requests, strict=True)
         ]
-        fanout = FanOut(
-            self._registry,
-            self._append,
-            self._now,
-            self._secrets,
-            self._on_delta,
-            self._on_notice,
-        )
-        await fanout.run(jobs, self._tasks.setdefault(run_id, set()))
-        self._store.sync()
+        await self._streams.stream(run_id, jobs)
         finished = self.load(run_id)
         logs.step_finished(finished, step)
         return finished
 
     def cancel(self, run_id: str) -> int:
         """Cancel every response of the run still streaming; they end `cancelled` with their text."""
-        tasks = [t for t in self._tasks.get(run_id, set()) if not t.done()]
-        for task in tasks:
-            task.cancel()
-        return len(tasks)
+        return self._streams.cancel(run_id)
 
     async def run_to_end(
         self, run_id: str, strategy: PickStrategy, *, shuffle: bool = False
@@ -491,6 +396,14 @@ class Engine:
         verdict = self._guard(run, step, action, index)
         branch = verdict.continues_in_branch(action)
         events = plan(run, step, build, branch=branch, at=self._now())
+        if events and not branch and run.status in (RunStatus.ERROR, RunStatus.PAUSED):
+            # Choosing on a run that stopped resumes it (a pick or edit of the last step
+            # completes it, which only a running run may do); check both before writing either.
+            resume = RunStatusChanged(run_id=run_id, at=self._now(), status=RunStatus.RUNNING)
+            events.insert(0, resume)
+            probe: PipelineRun | None = run.model_copy(deep=True)
+            for event in events:
+                probe = apply(probe, event)
         for event in events:
             self._append(event)
         self._store.sync()
@@ -505,19 +418,7 @@ class Engine:
         shown_order: list[str] | None = None,
     ) -> str:
         """Pick response `index` (0-based) of the step; returns the run that holds the pick."""
-
-        def build(run: PipelineRun, name: str) -> ResponsePicked:
-            ids = run.steps[name].response_ids
-            return ResponsePicked(
-                run_id=run.run_id,
-                at=self._now(),
-                step=name,
-                response_id=ids[index],
-                index=index,
-                candidates=list(ids),
-                shown_order=list(shown_order or ids),
-            )
-
+        build = choices.pick(index, shown_order, self._now)
         return self._perform(run_id, step, Action.PICK, build, index)
 
     def edit(
@@ -531,27 +432,12 @@ class Engine:
         """Continue with `content` (an edit or a merge of responses) instead of a pick."""
         if not content.strip():
             raise WriteItError("edited content is empty")
-        return self._perform(
-            run_id,
-            step,
-            Action.EDIT,
-            lambda run, name: StepEdited(
-                run_id=run.run_id,
-                at=self._now(),
-                step=name,
-                content=content,
-                sources=sources or [],
-            ),
-        )
+        build = choices.edit(content, sources, self._now)
+        return self._perform(run_id, step, Action.EDIT, build)
 
     def revise(self, run_id: str, *, step: str | None = None, feedback: str | None = None) -> str:
         """Prepare a regeneration (branching if needed, recording feedback); returns the run id."""
-
-        def build(run: PipelineRun, name: str) -> FeedbackGiven | None:
-            if feedback is None or not feedback.strip():
-                return None
-            return FeedbackGiven(run_id=run.run_id, at=self._now(), step=name, feedback=feedback)
-
+        build = choices.feedback(feedback, self._now)
         action = Action.FEEDBACK if feedback and feedback.strip() else Action.REGENERATE
         return self._perform(run_id, step, action, build)
 

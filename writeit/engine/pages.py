@@ -84,3 +84,18 @@ def scan_page(store: Store, query: RunQuery) -> RunPage:
         size = CHUNK
         if budget is not None and offset - query.offset >= budget:
             return RunPage(runs=found, next_offset=offset, exhausted=False)
+
+
+def family_of(store: Store, run_id: str) -> Family:
+    """Walk up to the family's root, then down through every branch."""
+    root = run_id
+    while (parent := store.parent(root)) is not None:
+        root = parent
+    tree: dict[str, list[str]] = {}
+    todo = [root]
+    while todo:
+        current = todo.pop()
+        tree[current] = store.children(current)
+        todo.extend(tree[current])
+    snapshots = {r.run_id: r for r in store.run_snapshots(list(tree))}
+    return Family(root=root, children=tree, runs=snapshots)

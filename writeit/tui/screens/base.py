@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from textual.screen import Screen
 
 if TYPE_CHECKING:
-    from writeit.engine.engine import Engine
+    from writeit.engine import Engine
     from writeit.tui.app import WriteItApp
 
 R = TypeVar("R")

@@ -1,4 +1,8 @@
-"""`?`: the keys of the screen the writer is on, generated from its bindings so it never lies."""
+"""`?`: the keys of the screen the writer is on, read from its active bindings so it never lies.
+
+The keys come from the bindings as they are now (a `keymap` in config.yaml shows the keys that
+really work), and a key the rulebook refuses at the moment says why, as its footer entry is dim.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,22 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
-def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
-    """(keys, what they do) for every described binding of `screen`, then of the app."""
-    keys: dict[str, list[str]] = {}
-    seen: set[str] = set()
-    for node in (screen, screen.app):
-        for binding in Binding.make_bindings(node.BINDINGS):
-            if not binding.description or binding.key in seen:
-                continue
-            seen.add(binding.key)
-            label = binding.tooltip or binding.description
-            shown = binding.key_display or screen.app.get_key_display(binding)
-            keys.setdefault(label, []).append(shown)
-    return [(_join(found), label) for label, found in keys.items()]
+def key_rows(screen: Screen[object]) -> list[tuple[str, str, str | None]]:
+    """(keys, what they do, why not now) for every described binding active on `screen`."""
+    rows: dict[str, tuple[list[str], str | None]] = {}
+    why_not = getattr(screen, "why_not", None)
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.description or binding.action == "command_palette":
+            continue
+        label = binding.tooltip or binding.description
+        shown = binding.key_display or screen.app.get_key_display(binding) or key
+        keys, reason = rows.setdefault(label, ([], None))
+        if shown not in keys:
+            keys.append(shown)
+        if not active.enabled and callable(why_not):
+            rows[label] = (keys, reason or why_not(binding.action))
+    return [(_join(keys), label, reason) for label, (keys, reason) in rows.items()]
 
 
 def _join(keys: list[str]) -> str:
@@ -33,7 +40,7 @@ class HelpScreen(ModalScreen[None]):
     """A modal listing keys; any of escape, q or ? closes it."""
 
     BINDINGS = [
-        Binding("escape,q,question_mark", "dismiss", "Close", show=False),
+        Binding("escape,q,question_mark", "dismiss", "Close", show=False, id="help_close"),
     ]
 
     def __init__(self, about: Screen[object]) -> None:
@@ -42,11 +49,14 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         rows = key_rows(self.about)
-        width = max((len(keys) for keys, _ in rows), default=0) + 2
+        width = max((len(keys) for keys, _, _ in rows), default=0) + 2
         table = Text()
-        for keys, label in rows:
-            table.append(keys.ljust(width), style="bold cyan")
-            table.append(f"{label}\n")
+        for keys, label, reason in rows:
+            table.append(keys.ljust(width), style="dim" if reason else "bold cyan")
+            table.append(label, style="dim" if reason else "")
+            if reason:
+                table.append(f"  (not now: {reason})", style="dim italic")
+            table.append("\n")
         intro = getattr(self.about, "HELP", "")
         with VerticalScroll(classes="dialog dialog-wide help"):
             yield Static(Text(f"Keys: {self.about.title or 'WriteIt'}", style="bold"))

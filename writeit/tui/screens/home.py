@@ -14,7 +14,6 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from writeit.domain.errors import WriteItError
 from writeit.domain.models import PipelineRun
-from writeit.domain.rules import run_state
 from writeit.engine import Archived, RunQuery
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.text import RUN_STYLE, plain, short_id, topic, when
@@ -130,7 +129,7 @@ class HomeScreen(WriteItScreen[None]):
                     ("r", "bold"),
                     " resumes where you left off: ",
                     plain(topic(run)[:50], "italic"),
-                    f" ({run.pipeline}, {run_state(run)}, run {short_id(run.run_id)})",
+                    f" ({run.pipeline}, {self.engine.state_of(run)}, run {short_id(run.run_id)})",
                 )
             )
         self.refresh_bindings()
@@ -192,7 +191,7 @@ class HomeScreen(WriteItScreen[None]):
         parent = ""
         if run.parent_run_id:
             parent = f"{short_id(run.parent_run_id)} @{run.branch_point}"
-        state = run_state(run, run.run_id in self.wapp.streaming_runs)
+        state = self.engine.state_of(run)
         if run.archived:
             state = f"archived · {state}"
         return [

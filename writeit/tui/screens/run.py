@@ -32,7 +32,7 @@ from writeit.tui.screens.tree import TreeScreen
 from writeit.tui.text import short_id
 from writeit.tui.widgets.response_pane import ResponsePane
 from writeit.tui.widgets.step_bar import StepBar
-from writeit.tui.widgets.step_panes import StepPanes
+from writeit.tui.widgets.step_panes import StepPanes, panes_key
 
 FPS = 30
 HEADER_EVERY = 8  # frames between header refreshes (tokens, tok/s) while streaming
@@ -215,7 +215,7 @@ class RunScreen(WriteItScreen[None]):
     async def _box_for(self, name: str, *, hidden: bool = False) -> StepPanes:
         step = self.run.steps[name]
         box = self._boxes.get(name)
-        if box is not None and box.key == tuple(step.response_ids) and box.key:
+        if box is not None and box.key == panes_key(step) and step.response_ids:
             return box
         if box is not None:
             focused = self.focused
@@ -281,11 +281,10 @@ class RunScreen(WriteItScreen[None]):
             return
         for box in self._boxes.values():
             box.mark_picked(self.run.steps[box.step].selected)
-        if isinstance(event, StepStarted):
-            if event.step == self.viewed:
-                await self._show_step()
-            else:
-                self.viewed = event.step  # the watcher shows its panes
+        if isinstance(event, StepStarted) and event.step != self.viewed:
+            self.viewed = event.step  # the watcher shows its panes
+        elif getattr(event, "step", None) == self.viewed:
+            await self._show_step()
 
     async def _on_stream_ended(self, run_id: str) -> None:
         if run_id != self.run_id:
@@ -319,20 +318,23 @@ class RunScreen(WriteItScreen[None]):
     def on_key(self, event: events.Key) -> None:
         """A key whose action the rulebook refuses says why, instead of doing nothing."""
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
-            action, _, raw = binding.action.partition("(")
-            if action not in Action.__members__.values():
-                continue
-            name = Action(action)
-            index = None
-            if name is Action.PICK:
-                index = self._response_index((int(raw.rstrip(")")),))
-                if index is None:
-                    continue  # no pane there: nothing to explain
-            reason = self.verdict.why_not(name, index)
-            if reason is not None:
+            reason = self.why_not(binding.action)
+            if reason is not None and reason != "there is no such response":
                 self.notify(f"{binding.description}: {reason}", severity="warning", markup=False)
                 event.stop()
                 return
+
+    def why_not(self, action: str) -> str | None:
+        """Why the rulebook refuses `action` (a binding's action string) now, if it does."""
+        name, _, raw = action.partition("(")
+        if name not in Action.__members__.values():
+            return None
+        index = None
+        if name == Action.PICK:
+            index = self._response_index((int(raw.rstrip(")")),))
+            if index is None:
+                return "there is no such response"
+        return self.verdict.why_not(name, index)
 
     def _response_index(self, parameters: tuple[object, ...]) -> int | None:
         """The response behind the pane at screen position `parameters[0]`, if there is one."""

@@ -188,10 +188,12 @@ class MarkdownView(ScrollView, can_focus=True):
             self._tail_lines.insert(0, Strip.blank(0))
 
     def _grow(self, total: int) -> None:
-        """Make room for `total` lines; while live, half a screen more, so that the screen
-        scrolls (a full repaint) once per half screen of text rather than once per line."""
-        follow = self._live and self.scroll_y >= self.max_scroll_y
-        slack = max(1, self.scrollable_content_region.height // 2) if self._live else 0
+        """Make room for `total` lines; while live and taller than the pane, half a screen
+        more, so that the screen scrolls (a full repaint) once per half screen of text rather
+        than once per line. Text that still fits is never scrolled out of view."""
+        height = self.scrollable_content_region.height
+        follow = self._live and self.scroll_y >= self.max_scroll_y and total > height
+        slack = max(1, height // 2) if follow else 0
         self.virtual_size = Size(self._width, total + slack)
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)

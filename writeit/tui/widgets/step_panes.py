@@ -6,13 +6,42 @@ and a step that is still streaming keeps its panes (and their text) while anothe
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Container
+from textual.containers import Container, Vertical
 from textual.widgets import Static
 
 from writeit.domain.models import StepState
+from writeit.domain.status import StepStatus
 from writeit.tui.live import StreamHub
+from writeit.tui.widgets.markdown_view import MarkdownView
 from writeit.tui.widgets.response_pane import ResponsePane
+
+
+def edited_text(step: StepState) -> str | None:
+    """The text the writer wrote or merged for a step, when that (not a pick) went forward."""
+    if step.status is StepStatus.COMPLETED and step.selected is None:
+        return step.content
+    return None
+
+
+def panes_key(step: StepState) -> tuple[tuple[str, ...], str | None]:
+    """What a step's panes show: a change means they must be built again."""
+    return tuple(step.response_ids), edited_text(step)
+
+
+class EditedPane(Vertical):
+    """The edited or merged text that went forward from a step, shown first beside its sources."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(classes="response-pane edited-pane")
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        header = Text.assemble((" ✎ ", "reverse bold"), " ", ("edited", "bold"))
+        header.append("\n✓ this text went forward", style="bold green")
+        yield Static(header, classes="pane-header")
+        yield MarkdownView(self.text, live=False, classes="pane-body")
 
 
 class StepPanes(Container):
@@ -21,19 +50,23 @@ class StepPanes(Container):
     def __init__(self, step: StepState, hub: StreamHub, empty: str) -> None:
         super().__init__(classes="step-panes")
         self.step = step.name
-        self.key = tuple(step.response_ids)
+        self.key = panes_key(step)
         self.empty = empty
+        self.edited = edited_text(step)
         self.panes = [
             ResponsePane(i, r, hub.get(r.response_id), picked=step.selected == i)
             for i, r in enumerate(step.ordered_responses())
         ]
-        self.set_class(len(self.panes) > 3, "-grid")
-        self.styles.grid_size_columns = 3 if len(self.panes) > 6 else 2
+        count = len(self.panes) + (self.edited is not None)
+        self.set_class(count > 3, "-grid")
+        self.styles.grid_size_columns = 3 if count > 6 else 2
 
     def compose(self) -> ComposeResult:
+        if self.edited is not None:
+            yield EditedPane(self.edited)
         if self.panes:
             yield from self.panes
-        else:
+        elif self.edited is None:
             yield Static(self.empty, classes="empty-state")
 
     def mark_picked(self, selected: int | None) -> None:

@@ -1,0 +1,40 @@
+"""The steps this engine is streaming: their tasks (so they can be cancelled) and the limit on
+how many steps stream at once (`max_concurrent_pipelines`; others wait their turn)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from writeit.engine.eventlog import EventLog
+from writeit.engine.fanout import FanOut, StreamJob
+from writeit.providers.registry import ProviderRegistry
+
+
+class Streams:
+    def __init__(
+        self, log: EventLog, registry: ProviderRegistry, secrets: list[str], concurrent: int
+    ) -> None:
+        self._log = log
+        self._registry = registry
+        self._secrets = secrets
+        self._tasks: dict[str, set[asyncio.Task[None]]] = {}
+        self.slots = asyncio.Semaphore(concurrent)
+
+    async def stream(self, run_id: str, jobs: list[StreamJob]) -> None:
+        """Stream every job of one step to its end (one failing stream never stops the others)."""
+        log = self._log
+        fanout = FanOut(
+            self._registry, log.append, log.now, self._secrets, log.on_delta, log.on_notice
+        )
+        await fanout.run(jobs, self._tasks.setdefault(run_id, set()))
+        log.store.sync()
+
+    def cancel(self, run_id: str) -> int:
+        """Cancel every response of the run still streaming; they end `cancelled` with their text."""
+        tasks = [t for t in self._tasks.get(run_id, set()) if not t.done()]
+        for task in tasks:
+            task.cancel()
+        return len(tasks)
+
+    def is_streaming(self, run_id: str) -> bool:
+        return any(not t.done() for t in self._tasks.get(run_id, set()))
