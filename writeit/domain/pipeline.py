@@ -189,6 +189,15 @@ def _semantic_problems(config: PipelineConfig, src: YamlSource) -> list[str]:
     inputs = {i.name for i in config.inputs}
     all_steps = set(config.step_names)
     for index, step in enumerate(config.steps):
+        budget = step.thinking.budget_tokens if step.thinking else None
+        if budget is not None and budget >= (limit := config.max_tokens_for(step)):
+            problems.append(
+                src.problem(
+                    ("steps", index, "thinking", "budget_tokens"),
+                    f"step '{step.name}': thinking budget_tokens ({budget}) must be less than "
+                    f"its max_tokens ({limit}), which also holds the answer",
+                )
+            )
         loc = ("steps", index, "prompt")
         first_line = src.block_offsets.get(loc, src.line_of(loc))
         for ph in placeholders(step.prompt):

@@ -106,13 +106,17 @@ class _Usage:
         self.output: int | None = None
 
     def merge(self, usage: Any, *, output: bool = True) -> None:
+        """Take every count `usage` holds (0 is a count; a missing field is not)."""
         if usage is None:
             return
-        self.fresh = _count(usage, "input_tokens") or self.fresh
-        self.cache_read = _count(usage, "cache_read_input_tokens") or self.cache_read
-        self.cache_write = _count(usage, "cache_creation_input_tokens") or self.cache_write
-        if output:
-            self.output = _count(usage, "output_tokens") or self.output
+        if (fresh := _count(usage, "input_tokens")) is not None:
+            self.fresh = fresh
+        if (read := _count(usage, "cache_read_input_tokens")) is not None:
+            self.cache_read = read
+        if (written := _count(usage, "cache_creation_input_tokens")) is not None:
+            self.cache_write = written
+        if output and (out := _count(usage, "output_tokens")) is not None:
+            self.output = out
 
     def report(self) -> UsageReport | None:
         if self.fresh is None and not (self.cache_read or self.cache_write):

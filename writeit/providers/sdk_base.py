@@ -197,8 +197,8 @@ class SdkProvider(ABC):
         kind = kind.split(";")[0].strip().lower()
         if kind and kind != "text/event-stream":
             raise ProviderError(
-                f"{self.name}: the server answered a streaming request with a {kind} body, "
-                "not an event stream (does it support stream=true?)"
+                f"{self.name}: the server answered a streaming request with a plain {kind} "
+                "body, not an event stream (does it support stream=true?)"
             )
 
     def _bind_to_running_loop(self) -> None:
