@@ -130,18 +130,6 @@ class PipelineConfig(_Strict):
     def step_names(self) -> list[str]:
         return [s.name for s in self.steps]
 
-    @model_validator(mode="after")
-    def _thinking_fits(self) -> PipelineConfig:
-        for step in self.steps:
-            budget = step.thinking.budget_tokens if step.thinking else None
-            limit = self.max_tokens_for(step)
-            if budget is not None and budget >= limit:
-                raise ValueError(
-                    f"step '{step.name}': thinking budget_tokens ({budget}) must be less than "
-                    f"its max_tokens ({limit}), which also holds the answer"
-                )
-        return self
-
     def max_tokens_for(self, step: StepSpec) -> int:
         """The step's own `max_tokens`, else the pipeline's default."""
         return step.max_tokens or self.defaults.max_tokens
