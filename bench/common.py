@@ -73,3 +73,29 @@ class CpuWall:
     def __exit__(self, *exc: object) -> None:
         self.wall = time.perf_counter() - self.wall0
         self.cpu = time.process_time() - self.cpu0
+
+
+# The in-process providers the benchmarks stream from, by provider name (`bench:p1` -> "bench").
+IN_PROCESS: dict[str, Any] = {}
+
+
+def serve_in_process() -> None:
+    """Let `IN_PROCESS` providers answer requests for their names, in every engine.
+
+    The benchmarks stream from paced in-process sources so that lag is measured against when
+    each token was due, not against a network. The engine's API has no hook for in-process
+    providers (its registry is private), so this one place patches the registry class's
+    lookup, once per benchmark process; the app and the engine run unchanged.
+    """
+    from writeit.providers.registry import ProviderRegistry
+
+    original = ProviderRegistry.provider
+    if getattr(original, "bench_in_process", False):
+        return
+
+    def provider(self: ProviderRegistry, name: str) -> Any:
+        found = IN_PROCESS.get(name)
+        return found if found is not None else original(self, name)
+
+    provider.bench_in_process = True  # type: ignore[attr-defined]
+    ProviderRegistry.provider = provider  # type: ignore[method-assign]

@@ -79,7 +79,7 @@ async def raw_sdk(client: Any, max_tokens: int) -> list[str]:
 async def _measure(server: Server, tokens: int, reps: int) -> dict[str, Any]:
     import openai
 
-    from writeit.engine.engine import Engine
+    from writeit.engine import Engine, parse_model_specs
 
     client = openai.AsyncOpenAI(api_key="sk-bench", base_url=server.base_url, max_retries=0)
     environ = {"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": server.base_url}
@@ -90,8 +90,8 @@ async def _measure(server: Server, tokens: int, reps: int) -> dict[str, Any]:
         def on_delta(run_id: str, response_id: str, text: str) -> None:
             received[0] += 1  # a UI listener's minimum: note that text arrived
 
-        engine.on_delta.append(on_delta)
-        models = [",".join(f"openai:{m}" for m in MODELS)]
+        engine.subscribe(on_delta=on_delta)
+        models = parse_model_specs([",".join(f"openai:{m}" for m in MODELS)])
 
         async def engine_step() -> CpuWall:
             run = engine.start_run("tech-article", {"topic": "benchmarks"}, models=models)
@@ -116,7 +116,7 @@ async def _measure(server: Server, tokens: int, reps: int) -> dict[str, Any]:
         for _ in range(reps):
             raw.append(await raw_step())
             eng.append(await engine_step())
-        await engine.registry.aclose()
+        await engine.aclose()
         engine.close()
     await client.close()
     rw, rc = median([x.wall for x in raw]), median([x.cpu for x in raw])

@@ -38,13 +38,14 @@ MODELS = "offline:writer,offline:editor,offline:writer,offline:editor"
 
 async def _capture(home: Path, regenerations: int) -> list[Event]:
     from writeit.domain.status import RunStatus
-    from writeit.engine.engine import Engine
+    from writeit.engine import Engine, parse_model_specs
 
     engine = Engine.open(home, environ={})
     captured: list[Event] = []
-    engine.on_event.append(captured.append)
+    engine.subscribe(on_event=captured.append)
     try:
-        run = engine.start_run("tech-article", {"topic": "LMDB in Python"}, models=[MODELS])
+        models = parse_model_specs([MODELS])
+        run = engine.start_run("tech-article", {"topic": "LMDB in Python"}, models=models)
         run_id = run.run_id
         while engine.load(run_id).status is not RunStatus.COMPLETED:
             await engine.run_step(run_id)

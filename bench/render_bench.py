@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import log, median, percentile, rnd
+from bench.common import IN_PROCESS, log, median, percentile, rnd, serve_in_process
 
 LAG_LIMIT_MS = 100.0
 # Lag percentiles leave out tokens due in the stream's first half second: that is the step's
@@ -232,20 +232,32 @@ class Session:
 
 
 def make_engine(home: Path, provider: PacedProvider) -> Any:
-    """A real engine whose `bench` provider is the paced source."""
+    """A real engine whose `bench` provider is the paced source (see `serve_in_process`)."""
     from writeit.domain.config import ProviderConfig, UserConfig
-    from writeit.engine.engine import Engine
+    from writeit.engine import Engine
 
     config = UserConfig(
         providers={"bench": ProviderConfig(kind="openai", base_url="http://127.0.0.1:9")}
     )
-    engine = Engine(home, config=config, environ={})
-    engine.registry._providers["bench"] = provider  # the registry's cache: no public hook
-    return engine
+    serve_in_process()
+    IN_PROCESS["bench"] = provider
+    return Engine.open(home, config=config, environ={})
 
 
-def bench_models() -> list[str]:
-    return [",".join(f"bench:{m}" for m in MODELS)]
+def bench_models() -> dict[str, list[str]]:
+    from writeit.engine import parse_model_specs
+
+    return parse_model_specs([",".join(f"bench:{m}" for m in MODELS)])
+
+
+def feed(engine: Any, app: Any) -> None:
+    """Route the engine's streamed tokens to a baseline app's panes (`route`, `on_delta`)."""
+
+    def on_event(event: Any) -> None:
+        if getattr(event, "type", "") == "step_started":
+            app.route({r.response_id: r.model for r in event.responses})
+
+    engine.subscribe(on_event=on_event, on_delta=app.on_delta)
 
 
 class NaiveTarget:
@@ -261,13 +273,7 @@ class NaiveTarget:
         from bench.baselines.naive_markdown import NaiveApp
 
         app = NaiveApp(list(MODELS))
-        engine.on_delta.append(app.on_delta)
-
-        def on_event(event: Any) -> None:
-            if getattr(event, "type", "") == "step_started":
-                app.route({r.response_id: r.model for r in event.responses})
-
-        engine.on_event.append(on_event)
+        feed(engine, app)
         return app
 
     async def start(self, app: Any, pilot: Any, engine: Any, run_id: str) -> asyncio.Future[Any]:
@@ -289,23 +295,24 @@ class RealTarget:
     name = "real"
 
     async def prepare(self, engine: Any) -> str:
-        paced = engine.registry._providers["bench"]
-        engine.registry._providers["bench"] = PacedProvider(1e6, 60)
+        paced = IN_PROCESS["bench"]
+        IN_PROCESS["bench"] = PacedProvider(1e6, 60)
         run = engine.start_run("tech-article", {"topic": "rendering"}, models=bench_models())
         await engine.run_step(run.run_id)
         engine.pick(run.run_id, 0)
-        engine.registry._providers["bench"] = paced
+        IN_PROCESS["bench"] = paced
         return str(run.run_id)
 
     def make_app(self, engine: Any) -> Any:
         from writeit.tui.app import create_app
 
-        return create_app(engine.workspace.home, engine)
+        return create_app(engine.home, engine)
 
     async def start(self, app: Any, pilot: Any, engine: Any, run_id: str) -> asyncio.Future[Any]:
         from writeit.tui.screens.run import RunScreen
 
-        await app.push_screen(RunScreen(run_id, autostart=True))
+        step = engine.load(run_id).current_step
+        await app.push_screen(RunScreen(run_id, stream=step))
 
         async def streamed() -> None:
             while run_id not in app.streaming_runs and not engine.is_streaming(run_id):
@@ -374,7 +381,24 @@ async def press_keys(session: Session, count: int, gap: float = 0.12) -> list[fl
     return out
 
 
-TARGETS: dict[str, Any] = {"naive": NaiveTarget(), "real": RealTarget()}
+class TextualStreamTarget(NaiveTarget):
+    """Textual's `MarkdownStream` (bench/baselines/textual_stream.py), fed by the same engine."""
+
+    name = "textual_stream"
+
+    def make_app(self, engine: Any) -> Any:
+        from bench.baselines.textual_stream import StreamApp
+
+        app = StreamApp(list(MODELS))
+        feed(engine, app)
+        return app
+
+
+TARGETS: dict[str, Any] = {
+    "naive": NaiveTarget(),
+    "textual_stream": TextualStreamTarget(),
+    "real": RealTarget(),
+}
 
 
 @dataclass
@@ -450,7 +474,7 @@ async def trial(
                     raise
                 error = f"{type(exc).__name__}: {exc}"
                 log(f"render[{target.name}]: the app raised after the measurement: {error}")
-            await engine.registry.aclose()
+            await engine.aclose()
         finally:
             engine.close()
     streams, frames, end = measured["streams"], measured["frames"], measured["end"]
@@ -619,6 +643,7 @@ async def _run(mode: str) -> dict[str, Any]:
         "render.lag_p95_ms",
         "render.keypress_p95_ms",
         "render.speedup_vs_naive",
+        "render.speedup_vs_textual_stream",
     )
     out: dict[str, Any] = dict.fromkeys(names)
     reasons: dict[str, str] = {}
@@ -645,6 +670,24 @@ async def _run(mode: str) -> dict[str, Any]:
     naive.pop("last")
     details["naive"] = naive
     out["render.naive_tokens_per_s_sustained"] = round(naive["rate"])
+    log("render: Textual's MarkdownStream baseline (Markdown.get_stream per pane)")
+    textual = await sustained_rate(
+        TARGETS["textual_stream"],
+        TARGET_RATE if tiny else 250.0,
+        s["trial_s"],
+        s["search_steps"],
+        s["search_reps"],
+        one,
+    )
+    textual_at_target = (
+        textual["last"]
+        if tiny
+        else await trial(TARGETS["textual_stream"], TARGET_RATE, s["trial_s"])
+    )
+    details["textual_stream"] = {k: v for k, v in textual.items() if k != "last"}
+    details["textual_stream"]["at_2000"] = textual_at_target.summary()
+    out["render.textual_stream_tokens_per_s_sustained"] = round(textual["rate"])
+    out["render.textual_stream_lag_p95_ms"] = rnd(textual_at_target.lag_p95_ms, 1)
     try:
         import writeit.tui.screens.run  # noqa: F401
     except ImportError as exc:
@@ -673,6 +716,13 @@ async def _run(mode: str) -> dict[str, Any]:
         )
     else:
         reasons["render.speedup_vs_naive"] = "neither renderer sustained a tested rate"
+    if textual["rate"]:
+        out["render.speedup_vs_textual_stream"] = rnd(real["rate"] / textual["rate"])
+    elif real["rate"]:
+        out["render.speedup_vs_textual_stream"] = rnd(real["rate"] / textual["lowest_tried"])
+        details["speedup_vs_textual_stream_is_lower_bound"] = True
+    else:
+        reasons["render.speedup_vs_textual_stream"] = "neither renderer sustained a tested rate"
     log(f"render: lag at {TARGET_RATE:.0f} tok/s x {s['reps']}")
     if tiny:  # the one search trial ran at the target rate
         at_target = [real["last"]]

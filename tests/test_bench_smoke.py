@@ -19,6 +19,7 @@ FIGURES = (
     "render.lag_p95_ms",
     "render.keypress_p95_ms",
     "render.speedup_vs_naive",
+    "render.speedup_vs_textual_stream",
     "store.append_speedup_vs_sqlite",
     "store.replay_10k_events_ms",
     "store.list_first_page_10k_runs_ms",
