@@ -280,6 +280,27 @@ async def test_a_hung_server_fails_within_the_first_token_timeout_after_a_notice
     assert waiting and failed and waiting[0] < failed[0]
 
 
+async def test_cancelling_a_request_that_got_no_byte_costs_nothing(
+    home: Path, fake_env: dict[str, str], fake_llm: FakeLLMServer
+) -> None:
+    engine, _ = open_engine(home, config=config(first_token_s=20.0, read_s=30.0))
+    fake_llm.script(Scenario(hang=True), model=GPT)
+    run = engine.start_run("blog-post", {"topic": "tea"}, models={"ideas": [f"openai:{GPT}"]})
+    task = asyncio.create_task(engine.run_step(run.run_id))
+    while not fake_llm.requests:  # the request is out and the server is silent
+        await asyncio.sleep(0.01)
+
+    engine.cancel(run.run_id)
+    state = await asyncio.wait_for(task, 10)
+    await engine.aclose()
+    engine.close()
+
+    (gpt,) = state.steps["ideas"].ordered_responses()
+    assert gpt.status is ResponseStatus.CANCELLED and gpt.content == ""
+    assert (gpt.usage.input_tokens, gpt.usage.output_tokens, gpt.usage.cost_usd) == (0, 0, 0.0)
+    assert not gpt.usage.estimated
+
+
 async def test_retry_notices_name_the_model(
     net_engine: Engine, fake_llm: FakeLLMServer, notices: list[tuple[str, str]]
 ) -> None:

@@ -53,8 +53,14 @@ def cost_usd(price: Price, usage: UsageReport) -> float:
 
 
 def _calculate(upstream: str, model: str, usage: UsageReport) -> Any:
-    """genai-prices' `PriceCalculation` for `usage` (its public API); None if it has no price."""
-    from genai_prices import Usage, calc_price
+    """genai-prices' `PriceCalculation` for `usage` (its public API); None if it has no price.
+
+    Without the package (a broken install) every price is unknown rather than a crash mid-run.
+    """
+    try:
+        from genai_prices import Usage, calc_price
+    except ImportError:
+        return None
 
     counts = Usage(
         input_tokens=usage.input_tokens,
