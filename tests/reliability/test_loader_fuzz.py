@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import signal
 import string
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,8 +21,10 @@ from hypothesis import strategies as st
 from writeit.domain.errors import ValidationProblem
 from writeit.domain.pipeline import load_pipeline
 
-HARD_LIMIT_S = 5  # a hang fails the test instead of stalling CI
-SLOW_S = 2.0  # generous for a busy CI box; the bombs took minutes before the fix
+# A hang fails the test instead of stalling CI. It is a guard, not a speed assertion (unit tests
+# assert no wall-clock figures): the bombs took minutes before the fix, and a loaded CI box can
+# take a few seconds on the largest documents.
+HARD_LIMIT_S = 15
 EXAMPLES = {"text": 0, "yamlish": 0, "mutated": 0}
 
 GOOD = Path(__file__).resolve().parents[2] / "writeit" / "pipelines" / "tech-article.yaml"
@@ -44,8 +45,7 @@ def hard_limit(seconds: int = HARD_LIMIT_S) -> Iterator[None]:
 
 
 def check_loader(text: str) -> None:
-    """Load `text`; only ValidationProblem may escape, with file:line problems, quickly."""
-    start = time.monotonic()
+    """Load `text`; only ValidationProblem may escape, with file:line problems, and no hang."""
     with hard_limit():
         try:
             loaded = load_pipeline(Path("fuzz.yaml"), text=text)
@@ -56,8 +56,6 @@ def check_loader(text: str) -> None:
                 assert p.split(":")[1].isdigit(), p
         else:
             assert len(loaded.config.steps) >= 2
-    elapsed = time.monotonic() - start
-    assert elapsed < SLOW_S, f"took {elapsed:.2f}s on {text[:120]!r}"
 
 
 def laughs(levels: int, width: int = 10, where: str = "steps") -> str:
