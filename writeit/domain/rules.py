@@ -225,7 +225,7 @@ def _facts(
         picked=step.selected if step.status is StepStatus.COMPLETED else None,
         edited=step.status is StepStatus.COMPLETED and step.selected is None,
         interrupted=any(r.status is ResponseStatus.INTERRUPTED for r in responses),
-        truncated=any(r.status.value == "truncated" for r in responses),
+        truncated=any(r.status is ResponseStatus.TRUNCATED for r in responses),
         waiting_on=earlier,
         branches=branches,
     )

@@ -131,13 +131,15 @@ class Engine:
         on_event: EventListener | None = None,
         on_delta: DeltaListener | None = None,
         on_notice: NoticeListener | None = None,
+        on_reasoning: DeltaListener | None = None,
     ) -> Callable[[], None]:
-        """Be told of every stored event, streamed token and notice; returns an unsubscribe.
+        """Be told of every stored event, streamed token (text and reasoning apart) and notice;
+        returns an unsubscribe.
 
         Listeners run synchronously in the engine's task: they must only hand work on (a face
         posts a message to its own queue), never block or call back into the engine.
         """
-        return self._log.subscribe(on_event, on_delta, on_notice)
+        return self._log.subscribe(on_event, on_delta, on_notice, on_reasoning)
 
     # -- events ------------------------------------------------------------------------------
 

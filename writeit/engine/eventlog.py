@@ -32,18 +32,21 @@ class EventLog:
         self.on_event: list[EventListener] = []
         self.on_delta: list[DeltaListener] = []
         self.on_notice: list[NoticeListener] = []
+        self.on_reasoning: list[DeltaListener] = []
 
     def subscribe(
         self,
         on_event: EventListener | None,
         on_delta: DeltaListener | None,
         on_notice: NoticeListener | None,
+        on_reasoning: DeltaListener | None = None,
     ) -> Callable[[], None]:
         added: list[tuple[list[object], object]] = []
         for listeners, fn in (
             (self.on_event, on_event),
             (self.on_delta, on_delta),
             (self.on_notice, on_notice),
+            (self.on_reasoning, on_reasoning),
         ):
             if fn is not None:
                 listeners.append(fn)  # type: ignore[arg-type]

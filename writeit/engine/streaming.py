@@ -24,7 +24,13 @@ class Streams:
         """Stream every job of one step to its end (one failing stream never stops the others)."""
         log = self._log
         fanout = FanOut(
-            self._registry, log.append, log.now, self._secrets, log.on_delta, log.on_notice
+            self._registry,
+            log.append,
+            log.now,
+            self._secrets,
+            log.on_delta,
+            log.on_notice,
+            log.on_reasoning,
         )
         await fanout.run(jobs, self._tasks.setdefault(run_id, set()))
         log.store.sync()

@@ -64,7 +64,10 @@ class WriteItApp(App[None]):
         self._streams = 0
         self._theme_loaded = False
         self._unsubscribe = engine.subscribe(
-            on_event=self._engine_event, on_delta=self.hub.feed, on_notice=self._engine_notice
+            on_event=self._engine_event,
+            on_delta=self.hub.feed,
+            on_notice=self._engine_notice,
+            on_reasoning=self.hub.feed_reasoning,
         )
 
     def on_mount(self) -> None:
@@ -94,21 +97,12 @@ class WriteItApp(App[None]):
 
     # -- navigation --------------------------------------------------------------------------
 
-    def open_new_run(self, prefill: Prefill | None = None) -> None:
-        self.push_screen(NewRunScreen(prefill))
-
-    def open_run(self, run_id: str) -> None:
-        self.push_screen(RunScreen(run_id))
-
-    def start_new_run(self, run_id: str) -> None:
-        """Replace the new-run form with the run, streaming its first step at once."""
-        self.switch_screen(RunScreen(run_id, stream=self.engine.load(run_id).current_step))
-
     @on(OpenRun)
     def _open_run(self, message: OpenRun) -> None:
-        """Replace the run screen on top with one for `message.run_id` (a branch, a tree pick)."""
+        """Show `message.run_id`: in place of the run screen or new-run form on top (a branch,
+        a tree pick, a run just started), else above the home screen."""
         screen = RunScreen(message.run_id, stream=message.stream)
-        if isinstance(self.screen, RunScreen):
+        if isinstance(self.screen, RunScreen | NewRunScreen):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)

@@ -18,6 +18,7 @@ class StreamBuffer:
 
     started_at: float = field(default_factory=time.monotonic)
     chunks: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)  # thinking, kept apart from the text
     received_chars: int = 0
     tokens: int = 0
     first_token_at: float | None = None
@@ -28,6 +29,10 @@ class StreamBuffer:
         self.chunks.append(text)
         self.received_chars += len(text)
         self.tokens += 1
+
+    @property
+    def reasoning_text(self) -> str:
+        return "".join(self.reasoning)
 
     def since(self, index: int) -> tuple[str, int]:
         """The text after chunk `index`, and the index to ask from next time."""
@@ -66,6 +71,12 @@ class StreamHub:
         if buffer is None:
             buffer = self.buffers[response_id] = StreamBuffer()
         buffer.feed(text)
+
+    def feed_reasoning(self, run_id: str, response_id: str, text: str) -> None:
+        buffer = self.buffers.get(response_id)
+        if buffer is None:
+            buffer = self.buffers[response_id] = StreamBuffer()
+        buffer.reasoning.append(text)
 
     def get(self, response_id: str) -> StreamBuffer | None:
         return self.buffers.get(response_id)

@@ -1,16 +1,33 @@
-"""What every WriteIt screen shares: typed access to the app and its engine."""
+"""What every WriteIt screen shares: typed access to the app's services, without importing the
+app (the app imports the screens; screens see it only through this protocol)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from textual.screen import Screen
 
 if TYPE_CHECKING:
+    from textual.signal import Signal
+
+    from writeit.domain.events import Event
     from writeit.engine import Engine
-    from writeit.tui.app import WriteItApp
+    from writeit.tui.live import StreamHub
 
 R = TypeVar("R")
+
+
+class Services(Protocol):
+    """The app as screens use it: the engine, live token buffers, and the engine's signals."""
+
+    engine: Engine
+    hub: StreamHub
+    streaming_runs: set[str]
+    session_id: str
+    run_events: Signal[Event]
+    stream_ended: Signal[str]
+
+    def stream_step(self, run_id: str, step: str) -> object: ...
 
 
 class WriteItScreen(Screen[R]):
@@ -19,8 +36,8 @@ class WriteItScreen(Screen[R]):
     HELP = ""
 
     @property
-    def wapp(self) -> WriteItApp:
-        return cast("WriteItApp", self.app)
+    def wapp(self) -> Services:
+        return cast("Services", self.app)
 
     @property
     def engine(self) -> Engine:

@@ -15,7 +15,9 @@ from textual.widgets import DataTable, Footer, Input, Static
 from writeit.domain.errors import WriteItError
 from writeit.domain.models import PipelineRun
 from writeit.engine import Archived, RunQuery
+from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
+from writeit.tui.screens.new_run import NewRunScreen
 from writeit.tui.text import RUN_STYLE, plain, short_id, topic, when
 
 PAGE = 60  # rows loaded at a time; more load as the cursor nears the end
@@ -242,16 +244,16 @@ class HomeScreen(WriteItScreen[None]):
         return True
 
     def action_new_run(self) -> None:
-        self.wapp.open_new_run()
+        self.app.push_screen(NewRunScreen())
 
     def action_resume(self) -> None:
         if self._last is not None:
-            self.wapp.open_run(self._last)
+            self.post_message(OpenRun(self._last))
 
     def action_open_run(self) -> None:
         run_id = self.selected_run
         if run_id is not None:
-            self.wapp.open_run(run_id)
+            self.post_message(OpenRun(run_id))
 
     def action_archive(self) -> None:
         self._set_archived(True)

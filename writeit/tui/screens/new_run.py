@@ -18,6 +18,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, TextAr
 from writeit.domain.errors import WriteItError
 from writeit.domain.pipeline import InputSpec, LoadedPipeline, check_model_ref
 from writeit.engine import ALL_STEPS, DEFAULT_STYLE
+from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.text import ARROW, plain
 
@@ -267,7 +268,7 @@ class NewRunScreen(WriteItScreen[None]):
         except WriteItError as exc:
             self._error("form", str(exc))
             return
-        self.wapp.start_new_run(run.run_id)
+        self.post_message(OpenRun(run.run_id, stream=run.current_step))
 
     def action_back(self) -> None:
         self.app.pop_screen()

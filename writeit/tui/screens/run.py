@@ -11,11 +11,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Container
 from textual.reactive import var
-from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from writeit.domain.errors import WriteItError
@@ -27,17 +23,13 @@ from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.screens.dialogs import ConfirmDialog, ExportDialog, TextDialog
 from writeit.tui.screens.history import HistoryScreen
+from writeit.tui.screens.run_keys import RUN_KEYS
 from writeit.tui.screens.run_view import guidance, title_line
 from writeit.tui.screens.tree import TreeScreen
 from writeit.tui.text import short_id
+from writeit.tui.widgets.pane_deck import PaneDeck
 from writeit.tui.widgets.response_pane import ResponsePane
 from writeit.tui.widgets.step_bar import StepBar
-from writeit.tui.widgets.step_panes import StepPanes, panes_key
-
-FPS = 30
-HEADER_EVERY = 8  # frames between header refreshes (tokens, tok/s) while streaming
-PICK = Binding.Group("Pick")
-STEP = Binding.Group("Step")
 
 
 class RunScreen(WriteItScreen[None]):
@@ -49,75 +41,7 @@ class RunScreen(WriteItScreen[None]):
         "side. Pick one with its number and the next step starts from it. Changing an earlier "
         "step never rewrites it: WriteIt continues in a new branch and says so."
     )
-    BINDINGS = [
-        *[
-            Binding(
-                str(i + 1),
-                f"pick({i})",
-                "Pick",
-                tooltip="Pick that response and continue",
-                group=PICK,
-                id=f"pick_{i + 1}",
-            )
-            for i in range(9)
-        ],
-        Binding(
-            "e", "edit", "Edit", tooltip="Edit the picked or focused response, continue", id="edit"
-        ),
-        Binding(
-            "f",
-            "feedback",
-            "Feedback",
-            tooltip="Give feedback, then regenerate the step",
-            id="feedback",
-        ),
-        Binding(
-            "r", "regenerate", "Regen", tooltip="Regenerate (or start) the step", id="regenerate"
-        ),
-        Binding(
-            "c", "cancel", "Cancel", tooltip="Cancel streaming (text so far is kept)", id="cancel"
-        ),
-        Binding(
-            "b", "branch", "Branch", tooltip="Branch a new run from the step on screen", id="branch"
-        ),
-        Binding(
-            "left",
-            "prev_step",
-            "Step",
-            key_display="←",
-            priority=True,
-            group=STEP,
-            tooltip="Previous step",
-            id="prev_step",
-        ),
-        Binding(
-            "right",
-            "next_step",
-            "Step",
-            key_display="→",
-            priority=True,
-            group=STEP,
-            tooltip="Next step",
-            id="next_step",
-        ),
-        Binding("tab", "pane(1)", "Pane", show=False, tooltip="Next pane", id="next_pane"),
-        Binding(
-            "shift+tab", "pane(-1)", "Pane", show=False, tooltip="Previous pane", id="prev_pane"
-        ),
-        Binding("x", "export", "Export", tooltip="Export the run (asks the format)", id="export"),
-        Binding(
-            "t", "tree", "Tree", show=False, tooltip="Branch tree of this run's family", id="tree"
-        ),
-        Binding(
-            "h",
-            "history",
-            "History",
-            show=False,
-            tooltip="Event log of this run (time travel)",
-            id="history",
-        ),
-        Binding("escape", "back", "Back", tooltip="Back to the list of runs", id="back"),
-    ]
+    BINDINGS = RUN_KEYS
 
     run: var[PipelineRun] = var(None, always_update=True)  # type: ignore[arg-type]
     viewed: var[str] = var("")
@@ -126,12 +50,8 @@ class RunScreen(WriteItScreen[None]):
         super().__init__()
         self.run_id = run_id
         self.stream_first = stream
-        self.panes: list[ResponsePane] = []
         self.pending_pick: int | None = None
-        self._boxes: dict[str, StepPanes] = {}
         self._descriptions: dict[str, str] = {}
-        self._frames = 0
-        self._ticker: Timer | None = None
         run = self.engine.load(run_id)
         self.set_reactive(RunScreen.run, run)
         self.set_reactive(RunScreen.viewed, stream or run.current_step or run.step_order[-1])
@@ -140,20 +60,19 @@ class RunScreen(WriteItScreen[None]):
         yield Static(id="run-title")
         yield StepBar(id="step-bar")
         yield Static(id="guidance")
-        yield Container(id="panes")
+        yield PaneDeck(self.wapp.hub, id="panes")
         yield Footer(compact=True, show_command_palette=False)
 
     async def on_mount(self) -> None:
         self.wapp.run_events.subscribe(self, self._on_engine_event)
         self.wapp.stream_ended.subscribe(self, self._on_stream_ended)
-        self._ticker = self.set_interval(1 / FPS, self._tick, pause=True)
         config = self.engine.pipeline_of(self.run).config
         self._descriptions = {s.name: s.description for s in config.steps}
         self.engine.remember_session(self.wapp.session_id, self.run_id)
         await self._show_step()
         if self.stream_first and not self.streaming:
             self.wapp.stream_step(self.run_id, self.stream_first)
-        self.call_after_refresh(self._prebuild)
+        self.call_after_refresh(self.deck.prebuild, self.run)
 
     def on_screen_resume(self) -> None:
         """Back from a dialog: never leave focus on a widget removed meanwhile."""
@@ -177,12 +96,14 @@ class RunScreen(WriteItScreen[None]):
         """The rulebook's answer for what is on screen now."""
         return rules(self.run, self.viewed, self.streaming)
 
-    def showing(self) -> bool:
-        """On screen: the top screen, or below modal dialogs only."""
-        stack = self.app.screen_stack
-        if self not in stack:
-            return False
-        return all(isinstance(s, ModalScreen) for s in stack[stack.index(self) + 1 :])
+    @property
+    def deck(self) -> PaneDeck:
+        return self.query_one(PaneDeck)
+
+    @property
+    def panes(self) -> list[ResponsePane]:
+        """The panes of the step on screen, in screen order."""
+        return self.deck.panes
 
     def key_for(self, action: str) -> str | None:
         """The key that performs `action` now, as the active bindings (keymap applied) say."""
@@ -202,37 +123,8 @@ class RunScreen(WriteItScreen[None]):
             await self._show_step()
 
     async def _show_step(self) -> None:
-        """Show the panes of the step on screen, building them if its attempt is new."""
         self._update_chrome()
-        box = await self._box_for(self.viewed)
-        with self.app.batch_update():
-            for other in self._boxes.values():
-                other.display = other is box
-        self.panes = box.panes
-        if any(p.live for p in box.panes) and self._ticker is not None:
-            self._ticker.resume()
-
-    async def _box_for(self, name: str, *, hidden: bool = False) -> StepPanes:
-        step = self.run.steps[name]
-        box = self._boxes.get(name)
-        if box is not None and box.key == panes_key(step) and step.response_ids:
-            return box
-        if box is not None:
-            focused = self.focused
-            if focused is not None and box in focused.ancestors_with_self:
-                self.set_focus(None)
-            del self._boxes[name]
-            await box.remove()
-        box = self._boxes[name] = StepPanes(step, self.wapp.hub, self._empty_text(name))
-        box.display = not hidden
-        await self.query_one("#panes", Container).mount(box)
-        return box
-
-    async def _prebuild(self) -> None:
-        """Build the other steps' panes while idle, so moving to them is only a toggle."""
-        for name in self.run.step_order:
-            if name not in self._boxes and self.run.steps[name].response_ids:
-                await self._box_for(name, hidden=True)
+        await self.deck.show(self.run, self.viewed, self._empty_text(self.viewed))
 
     def _empty_text(self, name: str) -> str:
         step = self.run.steps[name]
@@ -251,21 +143,6 @@ class RunScreen(WriteItScreen[None]):
         self.sub_title = f"run {short_id(self.run_id)}"
         self.refresh_bindings()
 
-    def _tick(self) -> None:
-        """One frame: show new text in every live pane (only while this screen is visible)."""
-        live = [p for p in self.panes if p.live]
-        if not live and self._ticker is not None:
-            self._ticker.pause()
-            return
-        if not self.showing():
-            return
-        self._frames += 1
-        headers = self._frames % HEADER_EVERY == 0
-        for pane in live:
-            pane.flush()
-            if headers:
-                pane.refresh_header()
-
     # -- engine events -----------------------------------------------------------------------
 
     async def _on_engine_event(self, event: Event) -> None:
@@ -274,13 +151,10 @@ class RunScreen(WriteItScreen[None]):
         self.run = self.engine.load(self.run_id)
         if isinstance(event, ResponseFinished):
             found = self.run.response(event.response_id)
-            for box in self._boxes.values():
-                for pane in box.panes:
-                    if found is not None and pane.response.response_id == event.response_id:
-                        pane.finish(found)
+            if found is not None:
+                self.deck.finish(found)
             return
-        for box in self._boxes.values():
-            box.mark_picked(self.run.steps[box.step].selected)
+        self.deck.mark_picked(self.run)
         if isinstance(event, StepStarted) and event.step != self.viewed:
             self.viewed = event.step  # the watcher shows its panes
         elif getattr(event, "step", None) == self.viewed:
@@ -520,6 +394,10 @@ class RunScreen(WriteItScreen[None]):
                 self.post_message(OpenRun(run_id))
 
         self.app.push_screen(TreeScreen(self.run_id), done)
+
+    def action_toggle_reasoning(self) -> None:
+        shown = self.deck.toggle_reasoning()
+        self.notify("Reasoning shown." if shown else "Reasoning hidden.", timeout=2)
 
     def action_history(self) -> None:
         self.app.push_screen(HistoryScreen(self.run_id))

@@ -27,6 +27,7 @@ from writeit.tui.widgets.markdown_view import MarkdownView
 STATUS_LOOK = {
     ResponseStatus.STREAMING: ("●", "bold cyan"),
     ResponseStatus.COMPLETED: ("✓", "bold green"),
+    ResponseStatus.TRUNCATED: ("✂", "bold yellow"),
     ResponseStatus.FAILED: ("✗", "bold red"),
     ResponseStatus.CANCELLED: ("■", "bold yellow"),
     ResponseStatus.INTERRUPTED: ("⚠", "bold yellow"),
@@ -57,11 +58,16 @@ class ResponsePane(Vertical):
         self._header = Static(self.header_text(), classes="pane-header")
         self._note = Static(classes="pane-note")
         self._show_note()
+        self.show_reasoning = False
+        self._reasoning_shown = 0
+        self._reasoning = Static(classes="pane-reasoning", markup=False)
+        self._show_reasoning()
         self.view = MarkdownView(text, live=self.buffer is not None, classes="pane-body")
 
     def compose(self) -> ComposeResult:
         yield self._header
         yield self._note
+        yield self._reasoning
         yield self.view
 
     @property
@@ -76,6 +82,8 @@ class ResponsePane(Vertical):
         """Show what arrived since the last frame (called by the screen's frame timer)."""
         if self.buffer is None or not self.is_attached:
             return
+        if self.buffer.reasoning and self._reasoning_grew():
+            self._show_reasoning()
         new, self._cursor = self.buffer.since(self._cursor)
         if not new:
             return
@@ -97,6 +105,31 @@ class ResponsePane(Vertical):
             self.view.finish(response.content)
             self.refresh_header()
             self._show_note()
+            self._show_reasoning()
+
+    def _reasoning_grew(self) -> bool:
+        """Redraw the reasoning line only when it grew (it is one line while collapsed)."""
+        assert self.buffer is not None
+        size = sum(map(len, self.buffer.reasoning))
+        grew, self._reasoning_shown = size != self._reasoning_shown, size
+        return grew
+
+    def toggle_reasoning(self, shown: bool) -> None:
+        self.show_reasoning = shown
+        self._show_reasoning()
+
+    def _show_reasoning(self) -> None:
+        """Reasoning is kept apart from the answer: collapsed to one line unless asked for."""
+        text = self.buffer.reasoning_text if self.buffer is not None else self.response.reasoning
+        self._reasoning.display = bool(text)
+        if not text:
+            return
+        if self.show_reasoning:
+            self._reasoning.update(Text.assemble(("▾ reasoning\n", "bold"), plain(text, "italic")))
+        else:
+            self._reasoning.update(
+                Text(f"▸ reasoning · {len(text):,} chars (v shows)", style="dim italic")
+            )
 
     def _show_note(self) -> None:
         note = self.note_text()
@@ -152,6 +185,11 @@ class ResponsePane(Vertical):
         r = self.response
         if r.status is ResponseStatus.STREAMING and not self._displayed:
             return Text("waiting for the first token…", style="dim italic")
+        if r.status is ResponseStatus.TRUNCATED:
+            return Text.assemble(
+                ("stopped at the token limit; it can still be picked", "italic"),
+                ("  r regenerates (raise the step's max_tokens for more)", "dim"),
+            )
         if r.status in (
             ResponseStatus.FAILED,
             ResponseStatus.INTERRUPTED,

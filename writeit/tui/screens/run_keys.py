@@ -1,0 +1,79 @@
+"""The run screen's keys. Each action is one of the rulebook's (`writeit.domain.rules.Action`),
+so `check_action` can ask the rulebook; every binding has an id a `keymap:` can remap."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+PICK = Binding.Group("Pick")
+STEP = Binding.Group("Step")
+
+RUN_KEYS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
+    *[
+        Binding(
+            str(i + 1),
+            f"pick({i})",
+            "Pick",
+            tooltip="Pick that response and continue",
+            group=PICK,
+            id=f"pick_{i + 1}",
+        )
+        for i in range(9)
+    ],
+    Binding(
+        "e", "edit", "Edit", tooltip="Edit the picked or focused response, continue", id="edit"
+    ),
+    Binding(
+        "f",
+        "feedback",
+        "Feedback",
+        tooltip="Give feedback, then regenerate the step",
+        id="feedback",
+    ),
+    Binding("r", "regenerate", "Regen", tooltip="Regenerate (or start) the step", id="regenerate"),
+    Binding("c", "cancel", "Cancel", tooltip="Cancel streaming (text so far is kept)", id="cancel"),
+    Binding(
+        "b", "branch", "Branch", tooltip="Branch a new run from the step on screen", id="branch"
+    ),
+    Binding(
+        "left",
+        "prev_step",
+        "Step",
+        key_display="←",
+        priority=True,
+        group=STEP,
+        tooltip="Previous step",
+        id="prev_step",
+    ),
+    Binding(
+        "right",
+        "next_step",
+        "Step",
+        key_display="→",
+        priority=True,
+        group=STEP,
+        tooltip="Next step",
+        id="next_step",
+    ),
+    Binding("tab", "pane(1)", "Pane", show=False, tooltip="Next pane", id="next_pane"),
+    Binding("shift+tab", "pane(-1)", "Pane", show=False, tooltip="Previous pane", id="prev_pane"),
+    Binding("x", "export", "Export", tooltip="Export the run (asks the format)", id="export"),
+    Binding(
+        "v",
+        "toggle_reasoning",
+        "Reasoning",
+        show=False,
+        tooltip="Show or hide the models' reasoning",
+        id="toggle_reasoning",
+    ),
+    Binding("t", "tree", "Tree", show=False, tooltip="Branch tree of this run's family", id="tree"),
+    Binding(
+        "h",
+        "history",
+        "History",
+        show=False,
+        tooltip="Event log of this run (time travel)",
+        id="history",
+    ),
+    Binding("escape", "back", "Back", tooltip="Back to the list of runs", id="back"),
+]

@@ -1,0 +1,112 @@
+"""Every step's panes of one run, built once and toggled: only the step on screen is displayed.
+
+Moving between steps is a toggle, so `left`/`right` answer at once, and a step still streaming
+keeps its panes (and their text) while another is on screen. The deck's frame timer shows new
+tokens about 30 times a second, and only while its screen is visible.
+"""
+
+from __future__ import annotations
+
+from textual.containers import Container
+from textual.screen import ModalScreen
+from textual.timer import Timer
+
+from writeit.domain.models import AIResponse, PipelineRun
+from writeit.tui.live import StreamHub
+from writeit.tui.widgets.response_pane import ResponsePane
+from writeit.tui.widgets.step_panes import StepPanes, panes_key
+
+FPS = 30
+HEADER_EVERY = 8  # frames between header refreshes (tokens, tok/s) while streaming
+
+
+class PaneDeck(Container):
+    def __init__(self, hub: StreamHub, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.hub = hub
+        self.boxes: dict[str, StepPanes] = {}
+        self.panes: list[ResponsePane] = []
+        self.show_reasoning = False
+        self._frames = 0
+        self._ticker: Timer | None = None
+
+    def on_mount(self) -> None:
+        self._ticker = self.set_interval(1 / FPS, self._tick, pause=True)
+
+    async def show(self, run: PipelineRun, step: str, empty: str) -> None:
+        """Display `step`'s panes, building them if its attempt (or its edit) is new."""
+        box = await self._box_for(run, step, empty)
+        with self.app.batch_update():
+            for other in self.boxes.values():
+                other.display = other is box
+        self.panes = box.panes
+        if any(p.live for p in box.panes) and self._ticker is not None:
+            self._ticker.resume()
+
+    async def prebuild(self, run: PipelineRun) -> None:
+        """Build the other steps' panes while idle, so moving to them is only a toggle."""
+        for name in run.step_order:
+            if name not in self.boxes and run.steps[name].response_ids:
+                await self._box_for(run, name, "", hidden=True)
+
+    async def _box_for(
+        self, run: PipelineRun, name: str, empty: str, *, hidden: bool = False
+    ) -> StepPanes:
+        step = run.steps[name]
+        box = self.boxes.get(name)
+        if box is not None and box.key == panes_key(step) and step.response_ids:
+            return box
+        if box is not None:
+            focused = self.screen.focused
+            if focused is not None and box in focused.ancestors_with_self:
+                self.screen.set_focus(None)  # never leave focus on a removed widget
+            del self.boxes[name]
+            await box.remove()
+        box = self.boxes[name] = StepPanes(step, self.hub, empty)
+        for pane in box.panes:
+            pane.show_reasoning = self.show_reasoning
+        box.display = not hidden
+        await self.mount(box)
+        return box
+
+    def finish(self, response: AIResponse) -> None:
+        """A stream ended: its pane shows the stored final text and numbers."""
+        for box in self.boxes.values():
+            for pane in box.panes:
+                if pane.response.response_id == response.response_id:
+                    pane.finish(response)
+
+    def toggle_reasoning(self) -> bool:
+        """Show (or collapse) every pane's reasoning; returns whether it is now shown."""
+        self.show_reasoning = not self.show_reasoning
+        for box in self.boxes.values():
+            for pane in box.panes:
+                pane.toggle_reasoning(self.show_reasoning)
+        return self.show_reasoning
+
+    def mark_picked(self, run: PipelineRun) -> None:
+        for box in self.boxes.values():
+            box.mark_picked(run.steps[box.step].selected)
+
+    def _visible(self) -> bool:
+        """On screen: our screen is on top, or below modal dialogs only."""
+        stack = self.app.screen_stack
+        if self.screen not in stack:
+            return False
+        above = stack[stack.index(self.screen) + 1 :]
+        return all(isinstance(s, ModalScreen) for s in above)
+
+    def _tick(self) -> None:
+        """One frame: show new text in every live pane (only while the screen is visible)."""
+        live = [p for p in self.panes if p.live]
+        if not live and self._ticker is not None:
+            self._ticker.pause()
+            return
+        if not self._visible():
+            return
+        self._frames += 1
+        headers = self._frames % HEADER_EVERY == 0
+        for pane in live:
+            pane.flush()
+            if headers:
+                pane.refresh_header()
