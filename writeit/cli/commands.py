@@ -56,6 +56,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         if engine.offline_only and uses_offline:
             note("no API key set: running on the built-in offline models")
+        for warning in plan.warnings:
+            note(f"warning: {warning}")
         run = engine.start_run(plan.pipeline, plan.inputs, style=args.style, models=models)
         note(f"run {run.run_id} ({run.pipeline})")
         engine.subscribe(on_event=Progress().on_event)
@@ -295,9 +297,14 @@ def _catalog_out(
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    """Providers, then every model a new run would use and each built-in default: whether its
+    SDK marks it deprecated, its end of life, and its list price."""
     with Engine.open(home_of(args)) as engine:
         infos = engine.providers()
         defaults = engine.default_models()
+        refs = list(dict.fromkeys([*defaults, *engine.builtin_defaults()]))
+        statuses = engine.model_statuses(refs)
+        lifecycles = [engine.lifecycle(s) for s in statuses]
     items = [
         {
             "provider": i.name,
@@ -308,15 +315,35 @@ def cmd_models(args: argparse.Namespace) -> int:
         }
         for i in infos
     ]
+    models = [
+        {
+            "model": s.ref,
+            "default": s.ref in defaults,
+            "deprecated": s.deprecated,
+            "end_of_life": s.end_of_life.isoformat() if s.end_of_life else None,
+            "retired": s.retired,
+            "replacement": s.replacement,
+            "lifecycle": life,
+            "price": s.price.model_dump() if s.price else None,
+            "price_source": s.price_source,
+        }
+        for s, life in zip(statuses, lifecycles, strict=True)
+    ]
     if wants_json(args):
-        emit_json({"providers": items, "default_models": defaults})
+        emit_json({"providers": items, "default_models": defaults, "models": models})
         return 0
     rows = [
         [i.name, i.kind, i.base_url or "-", _cred(i.credential, i.has_credentials)] for i in infos
     ]
     table(rows, ["PROVIDER", "KIND", "BASE URL", "CREDENTIALS"])
     say("")
-    say(f"default models: {', '.join(defaults)}")
+    table(
+        [
+            [s.ref + (" *" if s.ref in defaults else ""), life, s.price_summary()]
+            for s, life in zip(statuses, lifecycles, strict=True)
+        ],
+        ["MODEL (* new runs use it)", "STATUS", "LIST PRICE"],
+    )
     return 0
 
 

@@ -13,6 +13,7 @@ from writeit.engine.models import ALL_STEPS, parse_model_specs
 from writeit.engine.pages import Archived, Family, RunPage, RunQuery
 from writeit.engine.starting import DEFAULT_STYLE, RunPlan
 from writeit.engine.workspace import default_home
+from writeit.providers.lifecycle import ModelStatus
 
 __all__ = [
     "ALL_STEPS",
@@ -21,6 +22,7 @@ __all__ = [
     "Archived",
     "Engine",
     "Family",
+    "ModelStatus",
     "PickStrategy",
     "RunPage",
     "RunPlan",

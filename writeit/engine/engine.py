@@ -51,6 +51,7 @@ from writeit.engine.starting import RunPlan, prepare_run
 from writeit.engine.stored import stored_pipeline, stored_style
 from writeit.engine.streaming import Streams
 from writeit.engine.workspace import Workspace
+from writeit.providers.lifecycle import ModelStatus
 from writeit.providers.registry import ProviderInfo, ProviderRegistry
 from writeit.storage.store import Store, utcnow
 
@@ -75,7 +76,9 @@ class Engine:
         self.config = (
             config if config is not None else load_user_config(self._workspace.config_path)
         )
-        self._registry = ProviderRegistry(self.config, self._environ)
+        self._registry = ProviderRegistry(
+            self.config, self._environ, today=lambda: clock().date()
+        )
         self._store = store if store is not None else Store(self._workspace.store_path)
         self._now = clock
         self._sessions = Sessions(self._store, clock)
@@ -197,6 +200,22 @@ class Engine:
         """The models `step` of `pipeline` uses unless the writer overrides them."""
         env = self._registry.env_default_models()
         return resolve_models(pipeline.config, step, {}, self.config, env)
+
+    def model_statuses(self, refs: Sequence[str]) -> list[ModelStatus]:
+        """Deprecation, end of life and list price of each model (`writeit models`, the form)."""
+        return [self._registry.status(ref) for ref in refs]
+
+    def builtin_defaults(self) -> list[str]:
+        """The current model of each built-in provider, whichever keys are set."""
+        return [s.ref for s in self._registry.default_statuses()]
+
+    def lifecycle(self, status: ModelStatus) -> str:
+        """`current`, `deprecated, end of life ... (in N days)` or `retired on ...`, as of today."""
+        return status.lifecycle_summary(self._registry.today())
+
+    def model_warnings(self, ref: str) -> list[str]:
+        """One-line warnings before a run uses `ref` (deprecated, nearing its end of life)."""
+        return self._registry.warnings_for(ref)
 
     def check_model(self, ref: str) -> None:
         """Raise a clear error now if `ref` cannot be used (unknown provider, missing key)."""

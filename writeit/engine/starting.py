@@ -34,6 +34,7 @@ class RunPlan:
     style: LoadedStyle | None
     overrides: dict[str, list[str]]
     models: dict[str, list[str]]  # every step's models, as the run will use them
+    warnings: tuple[str, ...] = ()  # one line each: a deprecated model nearing its end of life
 
     @property
     def blobs(self) -> dict[bytes, bytes]:
@@ -90,15 +91,18 @@ def prepare_run(
     overrides = check_overrides(models, steps)
     env_defaults = registry.env_default_models()
     chosen = {s: resolve_models(loaded.config, s, overrides, config, env_defaults) for s in steps}
+    warnings: list[str] = []
     for refs in chosen.values():
         for ref in refs:
-            registry.check(ref)
+            registry.check(ref)  # unknown, keyless or retired: refused here, with a replacement
+            warnings += [w for w in registry.warnings_for(ref) if w not in warnings]
     return RunPlan(
         pipeline=loaded,
         inputs=values,
         style=_style(home, style),
         overrides=overrides,
         models=chosen,
+        warnings=tuple(warnings),
     )
 
 
