@@ -190,3 +190,14 @@ async def test_r_resumes_the_run_last_open(open_app: OpenApp, engine: Engine) ->
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
         assert app.screen.run_id == run_id  # type: ignore[attr-defined]
+
+
+async def test_the_form_shows_each_models_status_and_price(open_app: OpenApp) -> None:
+    async with open_app(Start(prefill=Prefill("tech-article"))) as (app, pilot):
+        await wait_until(pilot, lambda: app.screen.query("#status-model-polish"))
+        status = app.screen.query_one("#status-model-angles")
+        await wait_until(pilot, lambda: "offline:writer: current, free" in shown(status))
+        field = app.screen.query_one("#model-angles", Input)
+        field.value = "offline:editor, openai:gpt-5.4-mini"
+        await wait_until(pilot, lambda: "per 1M tokens" in shown(status), what="a list price")
+        assert "openai:gpt-5.4-mini: current" in shown(status)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -174,7 +174,35 @@ class NewRunScreen(WriteItScreen[None]):
                 classes="model-row",
             ),
             Static(id=f"error-model-{step}", classes="field-error"),
+            Static(id=f"status-model-{step}", classes="field-help model-status"),
         ]
+
+    @on(Input.Changed, ".model-row Input")
+    def _models_changed(self, event: Input.Changed) -> None:
+        step = (event.input.id or "").removeprefix("model-")
+        refs = [m.strip() for m in event.value.split(",") if m.strip()]
+        self._describe_models(step, refs)
+
+    @work(thread=True, group="model-status", exclusive=False)
+    def _describe_models(self, step: str, refs: list[str]) -> None:
+        """Each model's status and list price under its field (prices load off the UI thread)."""
+        engine = self.engine
+        lines = []
+        for status in engine.model_statuses(refs):
+            life = engine.lifecycle(status)
+            line = f"{status.ref}: {life}, {status.price_summary()}"
+            if status.replacement and (status.deprecated or status.retired):
+                line += f"; use {status.replacement}"
+            lines.append(
+                (line, "bold red" if status.retired else "yellow" if status.deprecated else "dim")
+            )
+        text = Text("\n").join(Text(line, style=style) for line, style in lines)
+        self.app.call_from_thread(self._show_models_status, step, text)
+
+    def _show_models_status(self, step: str, text: Text) -> None:
+        for widget in self.query(f"#status-model-{step}"):
+            if isinstance(widget, Static):
+                widget.update(text)
 
     def _defaults(self, step: str) -> list[str]:
         loaded = self.pipeline
