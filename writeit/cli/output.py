@@ -70,6 +70,7 @@ def show_run(run: PipelineRun, children: list[str], state: str) -> None:
         for i, r in enumerate(step.ordered_responses(), 1):
             mark = "*" if step.selected == i - 1 else " "
             cost = "-" if r.usage.cost_usd is None else f"${r.usage.cost_usd:.4f}"
+            cost = f"≈{cost}" if r.usage.estimated and r.usage.cost_usd else cost
             err = f"  ({r.error})" if r.error else ""
             say(
                 f" {mark}{i}. {r.provider}:{r.model}  {r.status.value}  "
@@ -80,9 +81,11 @@ def show_run(run: PipelineRun, children: list[str], state: str) -> None:
         if step.content is not None and step.selected is None:
             say("   (edited content went forward)")
     t = run.totals()
-    cost = "unknown" if t.cost_usd is None else f"${t.cost_usd:.4f}"
     say("")
-    say(f"totals: {t.input_tokens} input tokens, {t.output_tokens} output tokens, cost {cost}")
+    say(
+        f"totals: {t.input_tokens} input tokens, {t.output_tokens} output tokens, "
+        f"cost {t.describe()}"
+    )
     if run.article:
         say("")
         say(run.article)

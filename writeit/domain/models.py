@@ -27,6 +27,27 @@ class TokenUsage(BaseModel):
     estimated: bool = False
 
 
+class RunTotals(BaseModel):
+    """A run's tokens and cost: the priced part, how many responses were unpriced, and whether
+    any figure is an estimate (tokens counted locally when a server reported none)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    unpriced: int = 0
+    estimated: bool = False
+
+    def describe(self) -> str:
+        """`$0.0123`, `≈$0.0123` (an estimate), `$0.0123 + 2 unpriced`, or `free`."""
+        mark = "≈" if self.estimated else ""
+        text = f"{mark}${self.cost_usd:.4f}" if self.cost_usd else "free"
+        if self.unpriced:
+            text += f" + {self.unpriced} unpriced"
+        return text
+
+
 class AIResponse(BaseModel):
     """One model's answer to one rendered prompt, including partial text while streaming."""
 
@@ -137,22 +158,26 @@ class PipelineRun(BaseModel):
     def steps_done(self) -> int:
         return sum(1 for s in self.steps.values() if s.status is StepStatus.COMPLETED)
 
-    def totals(self) -> TokenUsage:
-        """Usage summed over every response of the run; cost is None if any cost is unknown."""
-        inp = out = 0
-        cost: float | None = 0.0
+    def totals(self) -> RunTotals:
+        """Usage and cost summed over every response of the run. One response at an unknown
+        price never hides the rest: the known part is summed and the unpriced ones counted."""
+        inp = out = unpriced = 0
+        known = 0.0
+        estimated = False
         for step in self.steps.values():
             for r in step.responses.values():
-                inp += r.usage.input_tokens
-                out += r.usage.output_tokens
-                if r.usage.cost_usd is None:
-                    if r.usage.input_tokens or r.usage.output_tokens:
-                        cost = None
-                elif cost is not None:
-                    cost += r.usage.cost_usd
-        return TokenUsage(
+                u = r.usage
+                inp += u.input_tokens
+                out += u.output_tokens
+                estimated = estimated or u.estimated
+                if u.cost_usd is not None:
+                    known += u.cost_usd
+                elif u.input_tokens or u.output_tokens:
+                    unpriced += 1
+        return RunTotals(
             input_tokens=inp,
             output_tokens=out,
-            total_tokens=inp + out,
-            cost_usd=round(cost, 6) if cost is not None else None,
+            cost_usd=round(known, 6),
+            unpriced=unpriced,
+            estimated=estimated,
         )

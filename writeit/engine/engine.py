@@ -76,9 +76,7 @@ class Engine:
         self.config = (
             config if config is not None else load_user_config(self._workspace.config_path)
         )
-        self._registry = ProviderRegistry(
-            self.config, self._environ, today=lambda: clock().date()
-        )
+        self._registry = ProviderRegistry(self.config, self._environ, today=lambda: clock().date())
         self._store = store if store is not None else Store(self._workspace.store_path)
         self._now = clock
         self._sessions = Sessions(self._store, clock)

@@ -47,19 +47,9 @@ def response_shape(r: AIResponse) -> dict[str, Any]:
 def cost_totals(run: PipelineRun) -> dict[str, Any]:
     """The known part of the run's cost, how many responses used tokens at an unknown price,
     and whether any figure in it is an estimate: one unpriced response must not hide the rest."""
-    known = 0.0
-    unpriced = 0
-    estimated = False
-    for step in run.ordered_steps():
-        for r in step.responses.values():
-            u = r.usage
-            estimated = estimated or u.estimated
-            if u.cost_usd is not None:
-                known += u.cost_usd
-            elif u.input_tokens or u.output_tokens:
-                unpriced += 1
-    out: dict[str, Any] = {"cost_usd": round(known, 6), "unpriced": unpriced}
-    if estimated:
+    totals = run.totals()
+    out: dict[str, Any] = {"cost_usd": totals.cost_usd, "unpriced": totals.unpriced}
+    if totals.estimated:
         out["estimated"] = True
     return out
 

@@ -49,10 +49,11 @@ def seconds(value: float | None) -> str:
     return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.1f}s"
 
 
-def cost(value: float | None) -> str:
+def cost(value: float | None, estimated: bool = False) -> str:
+    """A response's cost: `$0.0012`, `≈$0.0012` when its tokens were counted locally."""
     if value is None:
         return "cost ?"
-    return "free" if value == 0 else f"${value:.4f}"
+    return "free" if value == 0 else f"{'≈' if estimated else ''}${value:.4f}"
 
 
 def topic(run: PipelineRun) -> str:

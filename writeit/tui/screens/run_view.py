@@ -30,6 +30,9 @@ def title_line(run: PipelineRun, streaming: bool) -> Text:
         text.append(" · archived", style="italic")
     text.append(" · ")
     text.append(run_state(run, streaming), style=RUN_STYLE[run.status])
+    totals = run.totals()
+    if totals.cost_usd or totals.unpriced:
+        text.append(f" · {totals.describe()}", style="dim")
     return text
 
 

@@ -177,7 +177,7 @@ class ResponsePane(Vertical):
                 parts.append(f"{r.usage.output_tokens / speed:.0f} tok/s")
         if r.time_to_first_token_s is not None:
             parts.append(f"ttft {seconds(r.time_to_first_token_s)}")
-        parts.append(cost(r.usage.cost_usd))
+        parts.append(cost(r.usage.cost_usd, r.usage.estimated))
         return parts
 
     def note_text(self) -> Text:
