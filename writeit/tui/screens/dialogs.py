@@ -93,17 +93,39 @@ class TextDialog(ModalScreen[str | None]):
 
 
 class ExportDialog(ModalScreen[str | None]):
-    """Ask the export format, the configured default first and preselected."""
+    """Ask the export format, the configured default first and preselected.
+
+    One compact row per format (key, name, what it is for) rather than a row of buttons: four
+    full buttons do not fit a 70-column dialog, and the rows keep the dialog about 14 lines
+    tall, so it fits an 80x24 terminal with the screen's footer.
+    """
 
     FORMATS = (
-        ("yaml", "YAML: the whole run, every response (re-importable)"),
-        ("markdown", "Markdown: the article, ready to publish"),
+        ("yaml", "y", "the whole run, every response (re-importable)"),
+        ("markdown", "m", "the article with front matter, ready to publish"),
+        ("html", "h", "a standalone web page (needs pandoc)"),
+        ("docx", "d", "a Word document (needs pandoc)"),
     )
     BINDINGS = [
-        Binding("y", "choose('yaml')", "YAML"),
-        Binding("m", "choose('markdown')", "Markdown"),
+        *(Binding(key, f"choose('{fmt}')", fmt, show=False) for fmt, key, _ in FORMATS),
+        Binding("up", "app.focus_previous", "Previous", show=False),
+        Binding("down", "app.focus_next", "Next", show=False),
         Binding("escape", "choose(None)", "Cancel"),
     ]
+    DEFAULT_CSS = """
+    ExportDialog .export-choice {
+        height: 1;
+        margin-bottom: 1;
+    }
+    ExportDialog .export-choice Button {
+        width: 16;
+        margin-right: 2;
+    }
+    ExportDialog .export-about {
+        width: 1fr;
+        color: $text-muted;
+    }
+    """
 
     def __init__(self, default: str) -> None:
         super().__init__(classes="dialog-screen")
@@ -113,19 +135,22 @@ class ExportDialog(ModalScreen[str | None]):
         ordered = sorted(self.FORMATS, key=lambda f: f[0] != self.default)
         with Vertical(classes="dialog"):
             yield Label(Text("Export this run as…", style="bold"), classes="dialog-title")
-            with Horizontal(classes="dialog-buttons"):
-                for fmt, about in ordered:
-                    key = fmt[0]
+            for fmt, key, about in ordered:
+                with Horizontal(classes="export-choice"):
                     yield Button(
                         f"{fmt} ({key})",
                         id=f"fmt-{fmt}",
-                        tooltip=about,
+                        compact=True,
                         variant="primary" if fmt == self.default else "default",
                     )
-            yield Static(Text("enter exports as the highlighted format · esc cancels", style="dim"))
+                    yield Static(Text(about), classes="export-about")
+            yield Static(
+                Text("enter exports the highlighted format · ↑↓ move · esc cancels", style="dim")
+            )
 
     def on_mount(self) -> None:
-        self.query_one(f"#fmt-{self.default}", Button).focus()
+        known = {fmt for fmt, _, _ in self.FORMATS}
+        self.query_one(f"#fmt-{self.default if self.default in known else 'yaml'}", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss((event.button.id or "").removeprefix("fmt-") or None)

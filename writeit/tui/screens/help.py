@@ -18,7 +18,9 @@ def key_rows(screen: Screen[object]) -> list[tuple[str, str, str | None]]:
     """(keys, what they do, why not now) for every described binding active on `screen`."""
     rows: dict[str, tuple[list[str], str | None]] = {}
     why_not = getattr(screen, "why_not", None)
-    for key, active in screen.active_bindings.items():
+    # The screen's own keys first, then the focused widget's (scrolling) and the app's.
+    ordered = sorted(screen.active_bindings.items(), key=lambda item: item[1].node is not screen)
+    for key, active in ordered:
         binding = active.binding
         if not binding.description or binding.action == "command_palette":
             continue

@@ -106,13 +106,16 @@ class RunScreen(WriteItScreen[None]):
         return self.deck.panes
 
     def key_for(self, action: str) -> str | None:
-        """The key that performs `action` now, as the active bindings (keymap applied) say."""
-        for key, active in self.active_bindings.items():
-            if active.binding.action == action:
-                return active.binding.key_display or self.app.get_key_display(active.binding) or key
-        return None
+        """The key that performs `action` on this screen, with the writer's keymap applied.
 
-    # -- rendering ---------------------------------------------------------------------------
+        Read from the screen's own bindings, not the active ones: those follow the focused
+        screen, which is not this one while it mounts or while a dialog is open.
+        """
+        for key, bindings in self._bindings.key_to_bindings.items():
+            for binding in bindings:
+                if binding.action == action:
+                    return binding.key_display or self.app.get_key_display(binding) or key
+        return None
 
     def watch_run(self) -> None:
         if self.is_mounted:

@@ -49,7 +49,12 @@ class TreeScreen(WriteItScreen[str | None]):
         self.run_id = run_id
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Branch tree", style="bold"), id="tree-title")
+        yield Static(
+            Text.assemble(
+                ("Branch tree", "bold"), ("  ↑/↓ choose · enter opens a run · esc back", "dim")
+            ),
+            id="tree-title",
+        )
         yield Tree(Text("runs"), id="family")
         yield Footer(compact=True, show_command_palette=False)
 
