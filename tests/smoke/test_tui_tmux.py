@@ -1,4 +1,5 @@
-"""The real `writeit new` in a real terminal (tmux): pick every step with `1`, export with `x`."""
+"""The real `writeit new` in a real terminal (tmux): pick every step with `1`, export with `x`
+and `enter` (the default format)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
-]
+pytestmark = pytest.mark.slow
 STEPS = ("angles", "outline", "draft", "polish")
 
 
@@ -57,6 +55,10 @@ class Terminal:
 
 @pytest.fixture
 def terminal(home: Path) -> Iterator[Callable[[list[str]], Terminal]]:
+    if shutil.which("tmux") is None:
+        pytest.fail(
+            "tmux is not installed: this test drives the real app in tmux (.ci/run installs it)"
+        )
     opened: list[Terminal] = []
 
     def start(args: list[str]) -> Terminal:
@@ -87,6 +89,8 @@ def test_new_run_picked_through_every_step_then_exported(
         term.press("1")
     term.wait_for(lambda s: "Article complete" in s, "the run to complete")
     term.press("x")
+    term.wait_for(lambda s: "Export this run as" in s, "the export dialog")
+    term.press("Enter")  # the configured default format (yaml) is highlighted
     screen = term.wait_for(lambda s: "Exported to" in s, "the export toast")
     exports = list((home / "exports").glob("tech-article-*.yaml"))
     assert len(exports) == 1, screen
