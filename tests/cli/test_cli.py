@@ -124,11 +124,13 @@ def test_list_show_branch_history_export(
     }
 
     md = home / "out.md"
-    code, out, _ = run_cli(capsys, "export", run_id, "--format", "markdown", "-o", str(md))
+    args = ("export", run_id, "--format", "markdown", "--with-history", "-o", str(md))
+    code, out, _ = run_cli(capsys, *args)
     text = md.read_text()
     assert (
         code == 0
-        and text.startswith("# Event sourcing")
+        and text.startswith("---\n")  # front matter first (a publishable article)
+        and "\n# Event sourcing" in text
         and "## Appendix" in text
         and "(picked)" in text
     )

@@ -274,7 +274,9 @@ def test_export_into_a_directory(
     code, out, err = cli(capsys, "export", finished, "-o", target, "-f", "markdown")
     assert code == 0, err
     written = folder / f"tech-article-{finished[:8]}.md"
-    assert Path(out.strip()) == written and written.read_text().startswith("# Event sourcing")
+    text = written.read_text()
+    assert Path(out.strip()) == written and text.startswith("---\n")
+    assert "\n# Event sourcing" in text
 
 
 def test_export_to_stdout(

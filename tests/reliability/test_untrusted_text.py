@@ -1,9 +1,10 @@
-"""Model output is untrusted: the CLI shows it as plain text, exports keep it, paths stay put.
+"""Model output is untrusted: the CLI shows it as plain text, exports drop its control codes.
 
 A model (or a server's error body) can return terminal control sequences: clear the screen,
 move the cursor over earlier output, ring the bell, or write the clipboard with OSC 52. Text
 meant as Rich markup must not style anything either. What reaches the terminal through
-`writeit` carries no ESC, BEL or C1 control byte; exports keep the text exactly as received;
+`writeit` carries no ESC, BEL or C1 control byte; exports (every format) drop the control
+sequences while the store keeps the text as received;
 and export file names made from pipeline names or run ids cannot leave the exports directory.
 """
 
@@ -24,6 +25,7 @@ from stores import open_engine
 from writeit.cli.main import main
 from writeit.domain.events import RunCreated
 from writeit.domain.models import PipelineRun
+from writeit.domain.redact import strip_control
 from writeit.domain.requests import ModelRequest, StreamItem, TextDelta, UsageReport
 from writeit.engine import Engine, parse_model_specs
 from writeit.export.files import default_path
@@ -121,7 +123,7 @@ def test_control_codes_in_provider_errors_are_not_printed(
     assert len(lines) == 1 and "boom" in lines[0] and "[bold]styled[/bold]" in lines[0], err
 
 
-def test_exports_keep_the_text_as_received(
+def test_exports_drop_control_sequences_and_keep_the_rest(
     hostile: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["run", "tech-article", "-i", "topic=t", "-m", "hostile:text", "--json"]) == 0
@@ -131,11 +133,19 @@ def test_exports_keep_the_text_as_received(
     assert main(["export", run_id, "-f", "markdown"]) == 0
     md_path = Path(capsys.readouterr().out.strip())
 
-    exported = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
-    assert exported["article"] == HOSTILE.strip()
+    raw_yaml = yaml_path.read_text(encoding="utf-8")
+    exported = yaml.safe_load(raw_yaml)
+    clean = strip_control(HOSTILE).strip()
+    assert exported["article"] == clean  # loaded, not only as written: no escaped ESC either
     for step in exported["steps"]:
-        assert step["responses"][0]["content"] == HOSTILE.strip()
-    assert HOSTILE.strip() in md_path.read_text(encoding="utf-8")
+        assert step["responses"][0]["content"] == clean
+    markdown = md_path.read_text(encoding="utf-8")
+    assert_plain("yaml export", raw_yaml)
+    assert_plain("markdown export", markdown)
+    assert "**bold** stays markdown" in markdown and MARKUP[0] in markdown
+    # The store keeps what the model sent.
+    assert main(["show", run_id, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["article"] == HOSTILE.strip()
 
 
 ODD_NAMES = [

@@ -27,6 +27,7 @@ from writeit.engine import (
     PickStrategy,
     RunQuery,
     default_home,
+    is_binary,
     parse_input_pairs,
     parse_model_specs,
 )
@@ -195,14 +196,25 @@ def _describe(event: Event) -> str:
 
 def cmd_export(args: argparse.Namespace) -> int:
     fmt: str | None = args.format  # the parser allows only known formats
+    history: bool = args.with_history
     with Engine.open(home_of(args)) as engine:
         run_id = engine.resolve(args.run_id)
+        used = fmt or engine.config.export_format
         if args.output == "-":
-            sys.stdout.write(engine.export_text(run_id, fmt))
+            if not is_binary(used):
+                sys.stdout.write(engine.export_text(run_id, used, with_history=history))
+                return 0
+            # A docx is a zip: into a pipe or file it is fine, on a terminal it is garbage.
+            if sys.stdout.isatty():
+                raise WriteItError(
+                    f"{used} is binary: redirect stdout (> file.{used}) or use -o FILE"
+                )
+            sys.stdout.flush()
+            sys.stdout.buffer.write(engine.export_bytes(run_id, used, with_history=history))
+            sys.stdout.buffer.flush()
             return 0
         # A string, not a Path: `-o out/` must keep the slash that says "into this directory".
-        written = engine.export(run_id, fmt, args.output)
-        used = fmt or engine.config.export_format
+        written = engine.export(run_id, used, args.output, with_history=history)
     if wants_json(args):
         emit_json({"path": str(written), "format": used})
     else:

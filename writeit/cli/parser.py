@@ -94,16 +94,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_id")
     p.add_argument("--at", type=int, metavar="N", help="show the state after event N instead")
 
-    p = add("export", "export a run as YAML or Markdown")
+    p = add("export", "export a run as YAML, Markdown, HTML or Word (docx)")
     p.add_argument("run_id")
     p.add_argument(
-        "--format", "-f", choices=["yaml", "markdown"], help="default: from config, else yaml"
+        "--format",
+        "-f",
+        choices=["yaml", "markdown", "html", "docx"],
+        help="default: from config, else yaml; html and docx need pip install 'writeit[publish]'",
+    )
+    p.add_argument(
+        "--with-history",
+        action="store_true",
+        help="add the appendix of every step and response (markdown, html, docx; "
+        "yaml always has them)",
     )
     p.add_argument(
         "-o",
         "--output",
         metavar="FILE|DIR/|-",
         help="a file, a directory (the default file name inside it), or - for stdout "
+        "(docx only when stdout is not a terminal) "
         "(default: $WRITEIT_HOME/exports/{pipeline}-{run_id[:8]}.{ext})",
     )
 

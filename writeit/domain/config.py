@@ -98,7 +98,7 @@ class UserConfig(_Strict):
     style: str | None = None
     theme: str | None = None
     keymap: dict[str, str] = Field(default_factory=dict)
-    export_format: Literal["yaml", "markdown"] = "yaml"
+    export_format: Literal["yaml", "markdown", "html", "docx"] = "yaml"
     max_concurrent_pipelines: int = Field(default=3, ge=1, le=32)
     providers: dict[str, ProviderConfig] = Field(default_factory=dict)
     pricing: dict[str, Price] = Field(default_factory=dict)

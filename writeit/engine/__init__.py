@@ -6,7 +6,7 @@ modules behind them, the store or the provider registry.
 """
 
 from writeit.engine.engine import Engine
-from writeit.engine.exporting import FORMATS, check_format
+from writeit.engine.exporting import FORMATS, check_format, is_binary
 from writeit.engine.headless import PickStrategy
 from writeit.engine.inputs import parse_input_pairs
 from writeit.engine.models import ALL_STEPS, parse_model_specs
@@ -29,6 +29,7 @@ __all__ = [
     "RunQuery",
     "check_format",
     "default_home",
+    "is_binary",
     "parse_input_pairs",
     "parse_model_specs",
 ]

@@ -38,7 +38,7 @@ from writeit.domain.style import LoadedStyle, StylePrimer
 from writeit.engine import choices
 from writeit.engine.branching import Build, branch_events, plan
 from writeit.engine.eventlog import EventListener, EventLog
-from writeit.engine.exporting import export_text, run_shape, write_to
+from writeit.engine.exporting import export_bytes, export_text, run_shape, write_to
 from writeit.engine.fanout import DeltaListener, NoticeListener, StreamJob
 from writeit.engine.headless import PickStrategy
 from writeit.engine.models import resolve_models
@@ -497,17 +497,44 @@ class Engine:
         """Show an archived run on the home screen again."""
         self._append(RunArchived(run_id=run_id, at=self._now(), archived=False))
 
-    def export(self, run_id: str, fmt: str | None = None, to: Path | str | None = None) -> Path:
+    def export(
+        self,
+        run_id: str,
+        fmt: str | None = None,
+        to: Path | str | None = None,
+        *,
+        with_history: bool = False,
+    ) -> Path:
         """Write the run's export: to `to` (a file, or a directory ending in `/` or existing),
-        else to `$WRITEIT_HOME/exports/{pipeline}-{run_id[:8]}.{ext}`. Returns the path."""
+        else to `$WRITEIT_HOME/exports/{pipeline}-{run_id[:8]}.{ext}`. Returns the path.
+        `with_history` adds the step-by-step appendix to markdown, html and docx (a YAML
+        export always has every step). html and docx need the `publish` extra (pandoc)."""
         run = self.load(run_id)
-        return write_to(run, fmt or self.config.export_format, to, self._workspace.exports)
+        return write_to(
+            run,
+            fmt or self.config.export_format,
+            to,
+            self._workspace.exports,
+            with_history=with_history,
+        )
 
     def describe(self, run: PipelineRun, *, lineage: bool = True) -> dict[str, Any]:
         """`show --json`: the export shape plus current step, archived flag and children
         (`lineage=False` for a past state from `state_at`, whose branches came later)."""
         return run_shape(run, self.children(run.run_id) if lineage else [])
 
-    def export_text(self, run_id: str, fmt: str | None = None) -> str:
-        """The run's export as text (for `-o -`)."""
-        return export_text(self.load(run_id), fmt or self.config.export_format)
+    def export_text(
+        self, run_id: str, fmt: str | None = None, *, with_history: bool = False
+    ) -> str:
+        """The run's export as text (for `-o -`); a binary format (docx) is refused."""
+        return export_text(
+            self.load(run_id), fmt or self.config.export_format, with_history=with_history
+        )
+
+    def export_bytes(
+        self, run_id: str, fmt: str | None = None, *, with_history: bool = False
+    ) -> bytes:
+        """The run's export as the bytes of its file, any format (for `-o -` with docx)."""
+        return export_bytes(
+            self.load(run_id), fmt or self.config.export_format, with_history=with_history
+        )

@@ -7,20 +7,27 @@ from typing import Any
 
 from writeit.domain.errors import WriteItError
 from writeit.domain.models import PipelineRun
-from writeit.export.files import Format, default_path, render, write_export
+from writeit.export.files import BINARY, Format, default_path, render, render_text, write_export
 from writeit.export.shape import show_shape
 
-FORMATS: tuple[Format, ...] = ("yaml", "markdown")
+FORMATS: tuple[Format, ...] = ("yaml", "markdown", "html", "docx")
 
 
 def check_format(fmt: str) -> Format:
     for known in FORMATS:
         if fmt == known:
             return known
-    raise WriteItError(f"unknown export format '{fmt}' (use {' or '.join(FORMATS)})")
+    raise WriteItError(f"unknown export format '{fmt}' (use {', '.join(FORMATS)})")
 
 
-def write_to(run: PipelineRun, fmt: str, to: Path | str | None, exports: Path) -> Path:
+def is_binary(fmt: str) -> bool:
+    """True for formats that are not text (docx): a face must not print them to a terminal."""
+    return check_format(fmt) in BINARY
+
+
+def write_to(
+    run: PipelineRun, fmt: str, to: Path | str | None, exports: Path, *, with_history: bool = False
+) -> Path:
     """Write `run` as `fmt`. `to` may be a file, a directory (existing, or named with a
     trailing `/`), or None for the default file name in `exports`.
 
@@ -28,15 +35,20 @@ def write_to(run: PipelineRun, fmt: str, to: Path | str | None, exports: Path) -
     """
     checked = check_format(fmt)
     if to is None:
-        return write_export(run, checked, default_path(exports, run, checked))
-    target = Path(to).expanduser()
-    if target.is_dir() or str(to).endswith(("/", "\\")):
-        return write_export(run, checked, default_path(target, run, checked))
-    return write_export(run, checked, target)
+        target = default_path(exports, run, checked)
+    else:
+        target = Path(to).expanduser()
+        if target.is_dir() or str(to).endswith(("/", "\\")):
+            target = default_path(target, run, checked)
+    return write_export(run, checked, target, with_history=with_history)
 
 
-def export_text(run: PipelineRun, fmt: str) -> str:
-    return render(run, check_format(fmt))
+def export_text(run: PipelineRun, fmt: str, *, with_history: bool = False) -> str:
+    return render_text(run, check_format(fmt), with_history=with_history)
+
+
+def export_bytes(run: PipelineRun, fmt: str, *, with_history: bool = False) -> bytes:
+    return render(run, check_format(fmt), with_history=with_history)
 
 
 def run_shape(run: PipelineRun, children: list[str]) -> dict[str, Any]:

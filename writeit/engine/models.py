@@ -20,16 +20,21 @@ def parse_model_specs(specs: Sequence[str]) -> dict[str, list[str]]:
         if not sep:
             step, models = ALL_STEPS, spec
         step = step.strip() or ALL_STEPS
-        refs = [m.strip() for m in models.split(",") if m.strip()]
-        if not refs:
-            raise WriteItError(f"--model {spec}: name at least one provider:model")
-        for ref in refs:
-            try:
-                check_model_ref(ref)
-            except ValueError as exc:
-                raise WriteItError(f"--model {spec}: {exc}") from None
-        out[step] = refs
+        out[step] = clean_refs(models.split(","), f"--model {spec}")
     return out
+
+
+def clean_refs(refs: Sequence[str], where: str) -> list[str]:
+    """Model names without blanks, each a valid `provider:model`; errors say `where`."""
+    cleaned = [r.strip() for r in refs if r.strip()]
+    if not cleaned:
+        raise WriteItError(f"{where}: name at least one provider:model")
+    for ref in cleaned:
+        try:
+            check_model_ref(ref)
+        except ValueError as exc:
+            raise WriteItError(f"{where}: {exc}") from None
+    return cleaned
 
 
 def resolve_models(

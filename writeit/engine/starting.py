@@ -15,10 +15,10 @@ from writeit.domain.catalog import find_pipeline, find_style
 from writeit.domain.config import UserConfig
 from writeit.domain.errors import NotFound, WriteItError
 from writeit.domain.events import RunCreated
-from writeit.domain.pipeline import LoadedPipeline, check_model_ref
+from writeit.domain.pipeline import LoadedPipeline
 from writeit.domain.style import LoadedStyle
 from writeit.engine.inputs import check_inputs
-from writeit.engine.models import ALL_STEPS, resolve_models
+from writeit.engine.models import ALL_STEPS, clean_refs, resolve_models
 from writeit.providers.registry import ProviderRegistry
 from writeit.storage import keys
 
@@ -112,15 +112,7 @@ def check_overrides(models: Mapping[str, Sequence[str]], steps: list[str]) -> di
     for step, refs in models.items():
         if step != ALL_STEPS and step not in steps:
             raise WriteItError(f"unknown step '{step}' (steps: {', '.join(steps)})")
-        cleaned = [r.strip() for r in refs if r.strip()]
-        if not cleaned:
-            raise WriteItError(f"step '{step}': name at least one provider:model")
-        for ref in cleaned:
-            try:
-                check_model_ref(ref)
-            except ValueError as exc:
-                raise WriteItError(f"step '{step}': {exc}") from None
-        out[step] = cleaned
+        out[step] = clean_refs(refs, f"step '{step}'")
     return out
 
 

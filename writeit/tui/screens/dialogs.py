@@ -102,7 +102,7 @@ class ExportDialog(ModalScreen[str | None]):
 
     FORMATS = (
         ("yaml", "y", "the whole run, every response (re-importable)"),
-        ("markdown", "m", "the article with front matter, ready to publish"),
+        ("markdown", "m", "a publishable article with front matter"),
         ("html", "h", "a standalone web page (needs pandoc)"),
         ("docx", "d", "a Word document (needs pandoc)"),
     )

@@ -9,8 +9,11 @@ own queue; `run` and `viewed` are reactives whose watchers redraw.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import BindingsMap
 from textual.reactive import var
 from textual.widgets import Footer, Static
 
@@ -111,7 +114,7 @@ class RunScreen(WriteItScreen[None]):
         Read from the screen's own bindings, not the active ones: those follow the focused
         screen, which is not this one while it mounts or while a dialog is open.
         """
-        for key, bindings in self._bindings.key_to_bindings.items():
+        for key, bindings in self._keyed_bindings().key_to_bindings.items():
             for binding in bindings:
                 if binding.action == action:
                     return binding.key_display or self.app.get_key_display(binding) or key
@@ -194,12 +197,19 @@ class RunScreen(WriteItScreen[None]):
 
     def on_key(self, event: events.Key) -> None:
         """A key whose action the rulebook refuses says why, instead of doing nothing."""
-        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+        for binding in self._keyed_bindings().key_to_bindings.get(event.key, ()):
             reason = self.why_not(binding.action)
             if reason is not None and reason != "there is no such response":
                 self.notify(f"{binding.description}: {reason}", severity="warning", markup=False)
                 event.stop()
                 return
+
+    def _keyed_bindings(self) -> BindingsMap:
+        """This screen's bindings with the writer's keymap applied, as Textual applies it to
+        the active chain (Textual keeps the keymap on the app as `_keymap`)."""
+        bindings = self._bindings.copy()
+        bindings.apply_keymap(self.app._keymap)
+        return bindings
 
     def why_not(self, action: str) -> str | None:
         """Why the rulebook refuses `action` (a binding's action string) now, if it does."""
@@ -219,6 +229,16 @@ class RunScreen(WriteItScreen[None]):
         if not isinstance(position, int) or not 0 <= position < len(self.panes):
             return None
         return self.panes[position].index
+
+    def _act(self, call: Callable[[], str], why: str, *, stream: str | None = None) -> None:
+        """Make an engine call that returns the run it continued in, then follow it there;
+        a refusal is shown, never raised."""
+        try:
+            run_id = call()
+        except WriteItError as exc:
+            self.handle_error(exc)
+            return
+        self._moved(run_id, why, stream=stream or self._next_to_stream(run_id))
 
     def _moved(self, run_id: str, why: str, *, stream: str | None = None) -> None:
         """After an action: show `run_id` (a new branch goes to a fresh screen), then stream."""
@@ -267,15 +287,9 @@ class RunScreen(WriteItScreen[None]):
     def _pick(self, index: int) -> None:
         step = self.viewed
         shown = [p.response.response_id for p in self.panes]
-        try:
-            new_run = self.engine.pick(self.run_id, index, step=step, shown_order=shown)
-        except WriteItError as exc:
-            self.handle_error(exc)
-            return
-        self._moved(
-            new_run,
+        self._act(
+            lambda: self.engine.pick(self.run_id, index, step=step, shown_order=shown),
             f"Picked response {index + 1} of '{step}'",
-            stream=self._next_to_stream(new_run),
         )
 
     def action_edit(self) -> None:
@@ -293,12 +307,10 @@ class RunScreen(WriteItScreen[None]):
         def done(result: str | None) -> None:
             if result is None:
                 return
-            try:
-                new_run = self.engine.edit(self.run_id, result, step=name, sources=sources)
-            except WriteItError as exc:
-                self.handle_error(exc)
-                return
-            self._moved(new_run, f"Edited '{name}'", stream=self._next_to_stream(new_run))
+            self._act(
+                lambda: self.engine.edit(self.run_id, result, step=name, sources=sources),
+                f"Edited '{name}'",
+            )
 
         hint = "This text goes forward instead of a pick. ctrl+s saves and continues."
         self.app.push_screen(TextDialog(f"Edit {name}", hint, text), done)
@@ -319,12 +331,11 @@ class RunScreen(WriteItScreen[None]):
         self._regenerate(self.viewed, None)
 
     def _regenerate(self, step: str, feedback: str | None) -> None:
-        try:
-            new_run = self.engine.revise(self.run_id, step=step, feedback=feedback)
-        except WriteItError as exc:
-            self.handle_error(exc)
-            return
-        self._moved(new_run, f"Regenerating '{step}'", stream=step)
+        self._act(
+            lambda: self.engine.revise(self.run_id, step=step, feedback=feedback),
+            f"Regenerating '{step}'",
+            stream=step,
+        )
 
     def action_cancel(self) -> None:
         if self.engine.cancel(self.run_id):
@@ -336,12 +347,11 @@ class RunScreen(WriteItScreen[None]):
         def done(yes: bool | None) -> None:
             if not yes:
                 return
-            try:
-                child = self.engine.branch(self.run_id, step)
-            except WriteItError as exc:
-                self.handle_error(exc)
-                return
-            self._moved(child, f"Branched from '{step}'", stream=step)
+            self._act(
+                lambda: self.engine.branch(self.run_id, step),
+                f"Branched from '{step}'",
+                stream=step,
+            )
 
         self.app.push_screen(
             ConfirmDialog(
