@@ -8,6 +8,8 @@ then any key at all. After every action it checks that:
   (b) focus is never on a widget that was removed,
   (c) a run screen on top shows the run and step the engine says (title, step bar, panes),
   (d) every run's stored snapshot equals a replay of its log, once nothing streams.
+Every third sequence streams slowly and does not wait for streams to end, so its keys (c, 1,
+b, r, escape...) land mid-stream; it checks (c) and (d) whenever nothing streams.
 A failure names the seed and the actions so far; rerun one with
 `pytest tests/tui/test_model_based.py -k 'seed_17]'`.
 """
@@ -85,6 +87,7 @@ class Walk:
 
     seed: int
     actions: list[str] = field(default_factory=list)
+    live: bool = False  # models stream slowly: keys land mid-stream; (c), (d) checked when idle
 
     def where(self) -> str:
         return f"seed {self.seed}, actions so far: {' '.join(self.actions)}"
@@ -268,6 +271,8 @@ async def check(pilot: Pilot[None], app: WriteItApp, engine: Engine, walk: Walk)
     focus_attached(app, walk)
     await answers_a_key(pilot, app, walk)
     focus_attached(app, walk)
+    if walk.live and streams(app, engine):
+        return  # (c) and (d) are checked once nothing streams
     await wait_for(pilot, walk, lambda: not streams(app, engine), "streaming to end")
     screen = app.screen
     if isinstance(screen, RunScreen):
@@ -302,9 +307,13 @@ async def prepared(engine: Engine, rng: random.Random) -> Start:
     return Start(run_id=run_id) if rng.random() < 0.7 else Start()
 
 
-async def walk_once(open_app: OpenApp, engine: Engine, seed: int) -> None:
+async def walk_once(
+    open_app: OpenApp, engine: Engine, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = random.Random(seed)
-    walk = Walk(seed)
+    walk = Walk(seed, live=seed % 3 == 2)
+    if walk.live:  # every third sequence: streams last a second or two, so keys interrupt them
+        monkeypatch.setenv("WRITEIT_OFFLINE_TPS", "100")  # before the engine first streams
     start = await prepared(engine, rng)
     async with open_app(start) as (app, pilot):
         want = RunScreen if start.run_id else HomeScreen
@@ -316,19 +325,25 @@ async def walk_once(open_app: OpenApp, engine: Engine, seed: int) -> None:
             await act(pilot, action)
             assert app.is_running, f"the app quit; {walk.where()}"
             await check(pilot, app, engine, walk)
+        walk.live = False
+        await check(pilot, app, engine, walk)  # a live walk too ends with every check
 
 
 @pytest.mark.parametrize("seed", range(SEQUENCES), ids=lambda s: f"seed_{s}")
-async def test_random_walk(open_app: OpenApp, engine: Engine, seed: int) -> None:
-    await walk_once(open_app, engine, seed)
+async def test_random_walk(
+    open_app: OpenApp, engine: Engine, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await walk_once(open_app, engine, seed, monkeypatch)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "seed", range(SEQUENCES, SEQUENCES + SLOW_SEQUENCES), ids=lambda s: f"seed_{s}"
 )
-async def test_random_walk_more(open_app: OpenApp, engine: Engine, seed: int) -> None:
-    await walk_once(open_app, engine, seed)
+async def test_random_walk_more(
+    open_app: OpenApp, engine: Engine, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await walk_once(open_app, engine, seed, monkeypatch)
 
 
 async def test_tree_says_where_each_run_is_in_the_same_words_as_the_run_screen(
