@@ -45,6 +45,7 @@ KNOWN_PREFIXES = (
     b"primer:",
     b"session:",
     b"active:",
+    b"damaged:",  # runs `writeit doctor` found with an unreadable log
 )
 
 

@@ -315,7 +315,7 @@ async def walk_once(
     if walk.live:  # every third sequence: streams last a second or two, so keys interrupt them
         monkeypatch.setenv("WRITEIT_OFFLINE_TPS", "100")  # before the engine first streams
     start = await prepared(engine, rng)
-    async with open_app(start) as (app, pilot):
+    async with open_app(start, size=(80, 24)) as (app, pilot):
         want = RunScreen if start.run_id else HomeScreen
         await wait_for(pilot, walk, lambda: isinstance(app.screen, want), "the first screen")
         await check(pilot, app, engine, walk)

@@ -222,6 +222,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """One line per problem; exit 1 while any remain (a repair fixes derived keys only)."""
+    with Engine.open(home_of(args)) as engine:
+        report = engine.doctor(repair=args.repair)
+    if wants_json(args):
+        emit_json(report.as_json())
+        return 0 if report.ok else 1
+    for problem in report.problems:
+        say(problem.line)
+    fixed = len(report.problems) - len(report.remaining)
+    summary = f"{report.runs} runs checked: "
+    if not report.problems:
+        summary += "no problems"
+    else:
+        left = len(report.remaining)
+        summary += f"{left} problem{'' if left == 1 else 's'} left"
+        summary += f", {fixed} repaired" if fixed else ""
+        if report.remaining and not args.repair and any(p.repairable for p in report.remaining):
+            summary += " (writeit doctor --repair rebuilds derived keys from the log)"
+    note(summary)
+    return 0 if report.ok else 1
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     for file in args.files:
@@ -382,6 +405,7 @@ COMMANDS: dict[str | None, Handler] = {
     "branch": cmd_branch,
     "history": cmd_history,
     "export": cmd_export,
+    "doctor": cmd_doctor,
     "validate": cmd_validate,
     "pipelines": cmd_pipelines,
     "styles": cmd_styles,

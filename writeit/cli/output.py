@@ -46,6 +46,7 @@ def run_row(run: PipelineRun, state: str) -> dict[str, Any]:
         "parent_run_id": run.parent_run_id,
         "branch_point": run.branch_point,
         "archived": run.archived,
+        "damaged": run.damaged,  # why the run cannot be read (see `writeit doctor`), or null
     }
 
 

@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $WRITEIT_HOME/exports/{pipeline}-{run_id[:8]}.{ext})",
     )
 
+    p = add("doctor", "check every run: events dense and readable, derived keys == a replay")
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild derived keys (snapshots, indexes) from the log; events are never touched",
+    )
+
     p = add("validate", "check pipeline and style files")
     p.add_argument("files", nargs="+", metavar="FILE")
 

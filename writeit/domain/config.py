@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from writeit.domain.pipeline import check_model_ref
-from writeit.domain.yaml_source import read_yaml, validate_mapping
+from writeit.domain.yaml_source import read_regular_file, read_yaml, validate_mapping
 
 
 class _Strict(BaseModel):
@@ -144,7 +144,8 @@ def load_user_config(path: Path) -> UserConfig:
     """The config at `path`, or defaults when the file does not exist."""
     if not path.exists():
         return UserConfig()
-    src = read_yaml(path, path.read_bytes().decode("utf-8", "replace") or "{}")
+    # A directory, FIFO or huge file named config.yaml is one line, not a traceback or a hang.
+    src = read_yaml(path, read_regular_file(path).decode("utf-8", "replace") or "{}")
     if src.data is None:
         return UserConfig()
     return validate_mapping(src, UserConfig, "config")

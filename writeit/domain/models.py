@@ -123,6 +123,9 @@ class PipelineRun(BaseModel):
     archived: bool = False
     last_seq: int = -1
     error: str | None = None
+    # Why this run cannot be read (set only on a list's placeholder for a damaged run, never
+    # stored or exported): faces show it as a marker instead of failing the whole list.
+    damaged: str | None = Field(default=None, exclude=True)
 
     def ordered_steps(self) -> list[StepState]:
         return [self.steps[n] for n in self.step_order]

@@ -188,8 +188,9 @@ def _semantic_problems(config: PipelineConfig, src: YamlSource) -> list[str]:
             )
         loc = ("steps", index, "prompt")
         first_line = src.block_offsets.get(loc, src.line_of(loc))
+        earlier = config.step_names[:index]  # once per step, not once per placeholder
         for ph in placeholders(step.prompt):
-            why = check_reference(ph.name, inputs, config.step_names[:index], all_steps)
+            why = check_reference(ph.name, inputs, earlier, all_steps)
             if why:
                 problems.append(f"{src.path}:{first_line + ph.line}: step '{step.name}': {why}")
     return problems

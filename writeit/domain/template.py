@@ -6,7 +6,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+# Greedy and unambiguous (the name is stripped afterwards): a lazy name followed by `\s*` made
+# every `{{` before a long run of spaces cost time quadratic in that run.
+PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
 STEP_FIELDS = ("selected", "feedback")
 
 
@@ -17,10 +19,17 @@ class Placeholder:
 
 
 def placeholders(template: str) -> list[Placeholder]:
-    """Every `{{ ... }}` in a template with the line it sits on."""
+    """Every `{{ ... }}` in a template with the line it sits on.
+
+    Linear in the template: lines are counted from the previous match on, not from the start
+    (100,000 placeholders in 6 MB took minutes when each counted from the top).
+    """
     found = []
+    line = last = 0
     for m in PLACEHOLDER.finditer(template):
-        found.append(Placeholder(m.group(1), template.count("\n", 0, m.start())))
+        line += template.count("\n", last, m.start())
+        last = m.start()
+        found.append(Placeholder(m.group(1).strip(), line))
     return found
 
 
@@ -50,6 +59,6 @@ def render(template: str, values: Mapping[str, str]) -> str:
 
     Lines left blank by empty optional values are collapsed so prompts stay tidy.
     """
-    text = PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
+    text = PLACEHOLDER.sub(lambda m: values.get(m.group(1).strip(), ""), template)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip() + "\n"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +15,48 @@ from pydantic import BaseModel, ValidationError
 from writeit.domain.errors import ValidationProblem
 
 Path_ = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 1024 * 1024  # pipelines, styles and config are a few KB; more is not one of ours
+FILE_KINDS = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def read_regular_file(path: Path | str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; anything else is a problem line.
+
+    Pipelines are shared, so `pipelines/` may hold what no one meant to read: a FIFO (reading
+    blocks forever), a link to `/dev/zero` (never ends) or a huge file (template checks and
+    every run slow down). The file is opened without blocking and judged by `fstat` on that
+    same descriptor, so it cannot be swapped between the check and the read.
+    """
+    name = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ValidationProblem([f"{name}:1: cannot read file: {exc.strerror}"]) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = FILE_KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+            raise ValidationProblem([f"{name}:1: {kind}, not a regular file"])
+        if info.st_size > limit:
+            raise ValidationProblem(
+                [f"{name}:1: {info.st_size} bytes, larger than the {limit}-byte limit"]
+            )
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:  # grew after fstat
+            raise ValidationProblem([f"{name}:1: larger than the {limit}-byte limit"])
+        return data
+    except OSError as exc:
+        raise ValidationProblem([f"{name}:1: cannot read file: {exc.strerror}"]) from None
+    finally:
+        os.close(fd)
 
 
 @dataclass
@@ -85,10 +129,7 @@ def read_yaml(path: Path | str, text: str | None = None) -> YamlSource:
     """Parse a YAML file (or `text` on its behalf); raises ValidationProblem on I/O/syntax errors."""
     name = str(path)
     if text is None:
-        try:
-            raw = Path(path).read_bytes()
-        except OSError as exc:
-            raise ValidationProblem([f"{name}:1: cannot read file: {exc.strerror}"]) from None
+        raw = read_regular_file(path)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -5,6 +5,7 @@ import them from here (`from writeit.engine import Engine, RunQuery`) and never 
 modules behind them, the store or the provider registry.
 """
 
+from writeit.engine.doctor import DoctorReport, Problem
 from writeit.engine.engine import Engine
 from writeit.engine.exporting import FORMATS, check_format, is_binary
 from writeit.engine.headless import PickStrategy
@@ -20,10 +21,12 @@ __all__ = [
     "DEFAULT_STYLE",
     "FORMATS",
     "Archived",
+    "DoctorReport",
     "Engine",
     "Family",
     "ModelStatus",
     "PickStrategy",
+    "Problem",
     "RunPage",
     "RunPlan",
     "RunQuery",

@@ -37,6 +37,7 @@ from writeit.domain.status import RunStatus
 from writeit.domain.style import LoadedStyle, StylePrimer
 from writeit.engine import choices
 from writeit.engine.branching import Build, branch_events, plan
+from writeit.engine.doctor import DoctorReport, doctor
 from writeit.engine.eventlog import EventListener, EventLog
 from writeit.engine.exporting import export_bytes, export_text, run_shape, write_to
 from writeit.engine.fanout import DeltaListener, NoticeListener, StreamJob
@@ -56,6 +57,7 @@ from writeit.providers.registry import ProviderInfo, ProviderRegistry
 from writeit.storage.store import Store, utcnow
 
 Clock = Callable[[], datetime]
+DAMAGED_STATE = "damaged (see writeit doctor)"  # a list's words for a run it cannot read
 E = TypeVar("E", bound=Event)
 
 
@@ -254,9 +256,19 @@ class Engine:
         A list's light snapshot holds no responses to judge by, so an unfinished run is read
         whole; finished runs (most of any list) need nothing more.
         """
+        if run.damaged:
+            return DAMAGED_STATE
         if run.status not in (RunStatus.COMPLETED, RunStatus.ERROR):
-            run = self.load(run.run_id)
+            try:
+                run = self.load(run.run_id)
+            except WriteItError:  # a damaged response snapshot: marked, never a traceback
+                return DAMAGED_STATE
         return run_state(run, self.is_streaming(run.run_id))
+
+    def doctor(self, repair: bool = False) -> DoctorReport:
+        """Check every run (events dense and readable, derived keys equal to a replay);
+        `repair` rebuilds derived keys from the log and never touches an event."""
+        return doctor(self._store, repair)
 
     def remember_session(self, session_id: str, run_id: str) -> None:
         self._sessions.remember(session_id, run_id)

@@ -75,5 +75,17 @@ def active(run_id: str, response_id: str) -> bytes:
 ACTIVE_PREFIX = b"active:"
 
 
+def damaged(run_id: str) -> bytes:
+    """A run `writeit doctor` found damaged (its log unreadable), with the one-line reason.
+
+    Lists read it to mark the run without replaying every log; doctor clears it once the run
+    checks out. A note about the store, not an event: nothing of the run's history changes.
+    """
+    return f"damaged:{run_id}".encode()
+
+
+DAMAGED_PREFIX = b"damaged:"
+
+
 def run_id_prefix(prefix: str) -> bytes:
     return f"run:{prefix}".encode()

@@ -51,7 +51,15 @@ MIGRATIONS: list[Migration] = [
 
 def read_version(txn: Any) -> int | None:
     raw = txn.get(keys.SCHEMA_VERSION)
-    return int(raw) if raw is not None else None
+    if raw is None:
+        return None
+    text = bytes(raw).decode("utf-8", "replace").strip()
+    if not (text.isascii() and text.isdigit()):
+        raise WriteItError(
+            f"the store's {keys.SCHEMA_VERSION.decode()} is {text[:20]!r}, not a version number: "
+            "the store is damaged"
+        )
+    return int(text)
 
 
 def migrate(txn: Any, target: int = CURRENT_VERSION) -> int:

@@ -18,14 +18,16 @@ from writeit.domain.errors import IllegalTransition, NotFound, WriteItError
 from writeit.domain.events import EVENT_ADAPTER, EVENT_LIST_ADAPTER, Event, RunCreated
 from writeit.domain.fold import apply
 from writeit.domain.models import PipelineRun
+from writeit.domain.status import RunStatus
 from writeit.storage import keys
+from writeit.storage.datafile import check_data_file
 from writeit.storage.derive import derive, load_responses, load_run_snapshot
 from writeit.storage.migrations import migrate
 from writeit.storage.scan import last_key, scan, scan_reverse, scan_values
 
 INITIAL_MAP_SIZE = 64 * 1024 * 1024
 SYNC_INTERVAL_S = 1.0
-REPLAY_CHUNK = 250  # events validated and folded at a time (see `Store.state_at`)
+REPLAY_CHUNK = 250  # events validated and folded at a time (see `fold_raw`)
 MIN_PREFIX = 6
 
 E = TypeVar("E", bound=Event)
@@ -34,6 +36,18 @@ T = TypeVar("T")
 
 class StoreError(WriteItError):
     """The store cannot be opened or used (wrong schema, unwritable directory...)."""
+
+
+class DamagedRun(StoreError):
+    """A run's stored bytes (an event or a snapshot) cannot be read: one line, never a traceback.
+
+    Only that run is affected; `writeit doctor` says what is wrong and `--repair` rebuilds
+    snapshots from the log. `detail` is the problem alone (doctor's line), without the hint.
+    """
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail or message
 
 
 class Store:
@@ -47,6 +61,9 @@ class Store:
 
     def __init__(self, path: Path, map_size: int = INITIAL_MAP_SIZE, *, readonly: bool = False):
         self.path = path
+        damage = check_data_file(path)  # before LMDB maps it: a short file would be SIGBUS
+        if damage is not None:
+            raise StoreError(f"cannot open the store: {damage}")
         try:
             path.mkdir(parents=True, exist_ok=True)
             self.env = lmdb.open(
@@ -60,6 +77,10 @@ class Store:
             )
         except (OSError, lmdb.Error) as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from None
+        with contextlib.suppress(lmdb.Error):
+            # A killed process leaves its reader slot, pinning old pages: the store then grows
+            # instead of reusing them (6x over 30 runs). Clearing dead slots is LMDB's own check.
+            self.env.reader_check()
         self._last_sync = time.monotonic()
         if not readonly:
             try:
@@ -143,11 +164,17 @@ class Store:
         """The latest state of a run, from its snapshots (no replay)."""
 
         def body(txn: Any) -> PipelineRun:
-            state = load_run_snapshot(txn, run_id)
-            if state is None:
-                raise NotFound(f"no run {run_id}")
-            for step in state.steps.values():
-                load_responses(txn, step)
+            try:
+                state = load_run_snapshot(txn, run_id)
+                if state is None:
+                    raise NotFound(f"no run {run_id}")
+                for step in state.steps.values():
+                    load_responses(txn, step)
+            except ValueError as exc:  # pydantic's ValidationError, bad JSON, bad UTF-8
+                raise DamagedRun(
+                    f"run {run_id[:8]}: a stored snapshot is damaged ({_first_line(exc)}); "
+                    "`writeit doctor --repair` rebuilds it from the log"
+                ) from None
             state.last_seq = self._next_seq(txn, run_id) - 1
             return state
 
@@ -166,10 +193,15 @@ class Store:
         raws = self._raw_events(run_id, upto)
         if not raws:
             return []
+        first, last = raws[0], raws[-1]
         raws[0] = b"[" + raws[0]  # bracket in place: the 3 MB array of 10k events is copied once
         raws[-1] += b"]"
-        with _no_gc():
-            return EVENT_LIST_ADAPTER.validate_json(b",".join(raws))
+        try:
+            with _no_gc():
+                return EVENT_LIST_ADAPTER.validate_json(b",".join(raws))
+        except ValueError:
+            raws[0], raws[-1] = first, last
+            raise _damaged_event(run_id, raws) from None
 
     def _raw_events(self, run_id: str, upto: int | None) -> list[bytes]:
         prefix = keys.event_prefix(run_id)
@@ -184,33 +216,25 @@ class Store:
     def state_at(self, run_id: str, n: int | None) -> PipelineRun:
         """The state of a run just after event `n` (time travel); None means the last event.
 
-        The log is validated and folded `REPLAY_CHUNK` events at a time: each chunk's objects
-        are freed before the next is made, so a 10,000-event replay touches ~30 MB less fresh
-        memory (page faults dominated a cold replay) and runs in ~60% of the time.
+        Folded by `fold_raw`, the replay `writeit doctor` compares snapshots with.
         """
         if n is not None and n < 0:
             raise WriteItError("--at must be 0 or more")
         raws = self._raw_events(run_id, n)
         if not raws:
             raise NotFound(f"no run {run_id}")
-        if n is not None:
-            last = EVENT_ADAPTER.validate_json(raws[-1])
-            if last.seq < n:
-                raise WriteItError(f"run {run_id[:8]} has only {len(raws)} events (0..{last.seq})")
-        state: PipelineRun | None = None
-        with _no_gc():
-            for start in range(0, len(raws), REPLAY_CHUNK):
-                chunk = raws[start : start + REPLAY_CHUNK]
-                chunk[0] = b"[" + chunk[0]
-                chunk[-1] += b"]"
-                for event in EVENT_LIST_ADAPTER.validate_json(b",".join(chunk)):
-                    state = apply(state, event)
-        assert state is not None
-        return state
+        if n is not None and len(raws) <= n:
+            raise WriteItError(f"run {run_id[:8]} has only {len(raws)} events (0..{len(raws) - 1})")
+        return fold_raw(run_id, raws)
 
     def event(self, run_id: str, seq: int) -> Event | None:
         raw = self.get_raw(keys.event(run_id, seq))
-        return EVENT_ADAPTER.validate_json(raw) if raw is not None else None
+        if raw is None:
+            return None
+        try:
+            return EVENT_ADAPTER.validate_json(raw)
+        except ValueError:
+            raise _damaged_event(run_id, [raw], seq) from None
 
     def recent_run_ids(self, limit: int | None = None, pipeline: str | None = None) -> list[str]:
         """Run ids newest first, by a reverse scan of `recent_runs:` (or `run_by_config:`)."""
@@ -221,10 +245,14 @@ class Store:
         return self._read(lambda txn: [v.decode() for _, v in scan_reverse(txn, prefix, limit)])
 
     def run_snapshots(self, run_ids: list[str]) -> list[PipelineRun]:
-        """Light run snapshots (steps without response bodies) for lists and trees."""
+        """Light run snapshots (steps without response bodies) for lists and trees.
+
+        A run whose snapshot cannot be read, or that `writeit doctor` found damaged, comes back
+        as a placeholder marked `damaged`: one bad record never hides the other runs.
+        """
 
         def body(txn: Any) -> list[PipelineRun]:
-            return [s for rid in run_ids if (s := load_run_snapshot(txn, rid)) is not None]
+            return [s for rid in run_ids if (s := _light_snapshot(txn, rid)) is not None]
 
         result: list[PipelineRun] = self._read(body)
         return result
@@ -263,6 +291,14 @@ class Store:
             out.append((run_id, marker["step"], rid, marker.get("pid")))
         return out
 
+    def read(self, body: Callable[[Any], T]) -> T:
+        """Run `body` in one read transaction (diagnostics: `writeit doctor` checks)."""
+        return self._read(body)
+
+    def write(self, body: Callable[[Any], T]) -> T:
+        """Run `body` in one write transaction (`writeit doctor --repair`: derived keys only)."""
+        return self._write(body)
+
     def keys_with_prefix(self, prefix: bytes) -> Iterator[bytes]:
         """Every key under `prefix` (diagnostics and tests)."""
 
@@ -278,6 +314,91 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def fold_raw(run_id: str, raws: list[bytes]) -> PipelineRun:
+    """Validate and fold a run's raw events (in seq order) into its state: the one replay.
+
+    The log is validated and folded `REPLAY_CHUNK` events at a time: each chunk's objects
+    are freed before the next is made, so a 10,000-event replay touches ~30 MB less fresh
+    memory (page faults dominated a cold replay) and runs in ~60% of the time. An event that
+    cannot be read raises `DamagedRun` naming it.
+    """
+    state: PipelineRun | None = None
+    with _no_gc():
+        for start in range(0, len(raws), REPLAY_CHUNK):
+            chunk = raws[start : start + REPLAY_CHUNK]
+            try:
+                events = EVENT_LIST_ADAPTER.validate_json(b"[" + b",".join(chunk) + b"]")
+            except ValueError:
+                raise _damaged_event(run_id, chunk, start) from None
+            for event in events:
+                state = apply(state, event)
+    if state is None:
+        raise NotFound(f"no run {run_id}")
+    return state
+
+
+def _damaged_event(run_id: str, raws: list[bytes], first_seq: int = 0) -> DamagedRun:
+    """Name the first event of `raws` that does not validate (the slow path, only on damage)."""
+    for offset, raw in enumerate(raws):
+        try:
+            EVENT_ADAPTER.validate_json(raw)
+        except ValueError as exc:
+            detail = f"event {first_seq + offset} is damaged ({_first_line(exc)})"
+            return DamagedRun(
+                f"run {run_id[:8]}: {detail}; its log cannot be replayed (see `writeit doctor`)",
+                detail,
+            )
+    return DamagedRun(f"run {run_id[:8]}: its events cannot be read together")
+
+
+def _first_line(exc: Exception) -> str:
+    """A validation error's gist in one short line (pydantic's are several lines long)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        found = errors()
+        if found:
+            where = ".".join(str(p) for p in found[0].get("loc", ()))
+            text = f"{where}: {found[0].get('msg', '')}" if where else str(found[0].get("msg"))
+            return text[:120]
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+
+
+def _light_snapshot(txn: Any, run_id: str) -> PipelineRun | None:
+    """The `run:` snapshot, or a placeholder marked `damaged` if it (or its log) is damaged."""
+    marker = txn.get(keys.damaged(run_id))
+    try:
+        run = load_run_snapshot(txn, run_id)
+    except ValueError as exc:
+        return _placeholder(txn, run_id, f"snapshot unreadable ({_first_line(exc)})")
+    if marker is not None:
+        reason = bytes(marker).decode("utf-8", "replace")
+        return _placeholder(txn, run_id, reason, run)
+    return run
+
+
+def _placeholder(
+    txn: Any, run_id: str, reason: str, known: PipelineRun | None = None
+) -> PipelineRun:
+    """A stand-in for a damaged run: what is still known of it (when, which pipeline), marked."""
+    if known is not None:
+        return known.model_copy(update={"damaged": reason})
+    created = datetime.fromtimestamp(0, UTC)
+    pipeline = "?"
+    raw = txn.get(keys.event(run_id, 0))
+    with contextlib.suppress(ValueError, TypeError):
+        first = EVENT_ADAPTER.validate_json(raw) if raw is not None else None
+        if isinstance(first, RunCreated):
+            created, pipeline = first.at, first.pipeline
+    return PipelineRun(
+        run_id=run_id,
+        pipeline=pipeline,
+        pipeline_sha="",
+        created_at=created,
+        status=RunStatus.ERROR,
+        damaged=reason,
+    )
 
 
 @contextlib.contextmanager

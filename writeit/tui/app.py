@@ -100,8 +100,13 @@ class WriteItApp(App[None]):
     @on(OpenRun)
     def _open_run(self, message: OpenRun) -> None:
         """Show `message.run_id`: in place of the run screen or new-run form on top (a branch,
-        a tree pick, a run just started), else above the home screen."""
-        screen = RunScreen(message.run_id, stream=message.stream)
+        a tree pick, a run just started), else above the home screen. A run that cannot be
+        read (damaged, see `writeit doctor`) is a notice, and the list stays usable."""
+        try:
+            screen = RunScreen(message.run_id, stream=message.stream)
+        except WriteItError as exc:
+            self.notify(str(exc), severity="error", markup=False, timeout=10)
+            return
         if isinstance(self.screen, RunScreen | NewRunScreen):
             self.switch_screen(screen)
         else:

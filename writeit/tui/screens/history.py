@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from writeit.domain.errors import WriteItError
 from writeit.domain.events import (
@@ -25,6 +25,7 @@ from writeit.domain.events import (
 from writeit.domain.models import PipelineRun
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.text import plain, short_id, step_summary, when
+from writeit.tui.widgets.key_bar import KeyBar
 
 SNIPPET = 400
 
@@ -88,7 +89,7 @@ class HistoryScreen(WriteItScreen[None]):
             yield DataTable(id="events", cursor_type="row")
             with VerticalScroll(id="state"):
                 yield Static(id="state-text")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

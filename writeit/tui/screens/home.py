@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from writeit.domain.errors import WriteItError
 from writeit.domain.models import PipelineRun
@@ -19,6 +19,7 @@ from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.screens.new_run import NewRunScreen
 from writeit.tui.text import RUN_STYLE, plain, short_id, topic, when
+from writeit.tui.widgets.key_bar import KeyBar
 
 PAGE = 60  # rows loaded at a time; more load as the cursor nears the end
 SCAN = 200  # run snapshots read per step of a filtered scan (the UI stays responsive between)
@@ -76,7 +77,7 @@ class HomeScreen(WriteItScreen[None]):
             yield Input(placeholder="filter by topic, pipeline, status or id", id="filter")
             yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
             yield Static(EMPTY, id="empty", classes="empty-state", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.table
@@ -124,14 +125,23 @@ class HomeScreen(WriteItScreen[None]):
         self._last = self.engine.last_session_run()
         box = self.query_one("#resume", Static)
         box.display = self._last is not None
+        run: PipelineRun | None = None
         if self._last is not None:
-            run = self.engine.load(self._last)
+            try:
+                run = self.engine.load(self._last)
+            except WriteItError:  # damaged since (see writeit doctor): no offer, no traceback
+                self._last = None
+                box.display = False
+        if run is not None:
             box.update(
                 Text.assemble(
                     ("r", "bold"),
                     " resumes where you left off: ",
                     plain(topic(run)[:50], "italic"),
-                    f" ({run.pipeline}, {self.engine.state_of(run)}, run {short_id(run.run_id)})",
+                    plain(
+                        f" ({run.pipeline}, {self.engine.state_of(run)}, "
+                        f"run {short_id(run.run_id)})"
+                    ),
                 )
             )
         self.refresh_bindings()
@@ -199,8 +209,8 @@ class HomeScreen(WriteItScreen[None]):
         return [
             Text(short_id(run.run_id), style="dim"),
             plain(topic(run)[:40]),
-            Text(run.pipeline),
-            Text(state, style=RUN_STYLE[run.status]),
+            plain(run.pipeline),
+            plain(state, "bold red" if run.damaged else RUN_STYLE[run.status]),
             Text(f"{run.steps_done}/{len(run.step_order)}"),
             Text(when(run.created_at)),
             plain(parent, "dim"),

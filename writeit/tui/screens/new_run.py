@@ -13,14 +13,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from writeit.domain.errors import WriteItError
 from writeit.domain.pipeline import InputSpec, LoadedPipeline, check_model_ref
+from writeit.domain.redact import strip_control
 from writeit.engine import ALL_STEPS, DEFAULT_STYLE
 from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.text import ARROW, plain
+from writeit.tui.widgets.key_bar import KeyBar
 
 DEFAULT_PIPELINE = "tech-article"
 
@@ -64,7 +66,7 @@ class NewRunScreen(WriteItScreen[None]):
         with VerticalScroll(id="new-run"):
             yield Label("Pipeline", classes="field-label")
             yield Select(
-                [(Text(n), n) for n in names],
+                [(plain(n), n) for n in names],
                 value=chosen or (names[0] if names else Select.BLANK),
                 allow_blank=not names,
                 id="pipeline",
@@ -74,7 +76,7 @@ class NewRunScreen(WriteItScreen[None]):
             yield Label("Style", classes="field-label")
             styles = sorted(self.style_catalog.items)
             yield Select(
-                [(Text(self.style_catalog.items[s].primer.name), s) for s in styles],
+                [(plain(self.style_catalog.items[s].primer.name), s) for s in styles],
                 value=style if style in styles else (styles[0] if styles else Select.BLANK),
                 allow_blank=not styles,
                 id="style",
@@ -93,7 +95,7 @@ class NewRunScreen(WriteItScreen[None]):
             with Horizontal(id="form-buttons"):
                 yield Button("Start run (ctrl+s)", variant="primary", id="start")
                 yield Button("Back (esc)", id="back")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         wanted = self.prefill.pipeline
@@ -142,22 +144,25 @@ class NewRunScreen(WriteItScreen[None]):
             )
 
     def _input_field(self, spec: InputSpec) -> list[Widget]:
-        label = Text.assemble((spec.name, "bold"), (" *" if spec.required else "", "red"))
-        if spec.help:
-            label.append(f"  {spec.help}", style="dim")
-        value = self._values.get(spec.name, spec.default or "")
+        """Every text of the pipeline file (name, help, choices, default) is shown filtered:
+        pipelines are shared, and an escape sequence in one must not reach the terminal."""
+        label = Text.assemble(plain(spec.name, "bold"), (" *" if spec.required else "", "red"))
+        help_ = strip_control(spec.help or "")
+        if help_:
+            label.append(f"  {help_}", style="dim")
+        value = strip_control(self._values.get(spec.name, spec.default or ""))
         widget: Widget
         if spec.type == "choice":
             choices = list(spec.choices or ())
             widget = Select(
-                [(Text(c), c) for c in choices],
+                [(plain(c), c) for c in choices],
                 value=value if value in choices else Select.BLANK,
                 allow_blank=not spec.required or value not in choices,
             )
         elif spec.type == "multiline":
             widget = TextArea(value, soft_wrap=True, classes="multiline")
         else:
-            widget = Input(value, placeholder=spec.help or spec.name)
+            widget = Input(value, placeholder=help_ or spec.name)
         widget.id = f"input-{spec.name}"
         widget.add_class("run-input")
         return [
@@ -169,8 +174,8 @@ class NewRunScreen(WriteItScreen[None]):
     def _model_field(self, step: str) -> list[Widget]:
         return [
             Horizontal(
-                Label(Text(step), classes="model-step"),
-                Input(", ".join(self._models_for(step)), id=f"model-{step}"),
+                Label(plain(step), classes="model-step"),
+                Input(strip_control(", ".join(self._models_for(step))), id=f"model-{step}"),
                 classes="model-row",
             ),
             Static(id=f"error-model-{step}", classes="field-error"),
@@ -196,7 +201,7 @@ class NewRunScreen(WriteItScreen[None]):
             lines.append(
                 (line, "bold red" if status.retired else "yellow" if status.deprecated else "dim")
             )
-        text = Text("\n").join(Text(line, style=style) for line, style in lines)
+        text = Text("\n").join(plain(line, style) for line, style in lines)
         self.app.call_from_thread(self._show_models_status, step, text)
 
     def _show_models_status(self, step: str, text: Text) -> None:

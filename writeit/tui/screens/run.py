@@ -15,7 +15,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import BindingsMap
 from textual.reactive import var
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from writeit.domain.errors import WriteItError
 from writeit.domain.events import Event, ResponseFinished, ResponseTextAppended, StepStarted
@@ -30,6 +30,7 @@ from writeit.tui.screens.run_keys import RUN_KEYS
 from writeit.tui.screens.run_view import guidance, title_line
 from writeit.tui.screens.tree import TreeScreen
 from writeit.tui.text import short_id
+from writeit.tui.widgets.key_bar import KeyBar
 from writeit.tui.widgets.pane_deck import PaneDeck
 from writeit.tui.widgets.response_pane import ResponsePane
 from writeit.tui.widgets.step_bar import StepBar
@@ -54,6 +55,7 @@ class RunScreen(WriteItScreen[None]):
         self.run_id = run_id
         self.stream_first = stream
         self.pending_pick: int | None = None
+        self._verdict: tuple[tuple[int, int, str, bool], Rules] | None = None
         self._descriptions: dict[str, str] = {}
         run = self.engine.load(run_id)
         self.set_reactive(RunScreen.run, run)
@@ -64,7 +66,7 @@ class RunScreen(WriteItScreen[None]):
         yield StepBar(id="step-bar")
         yield Static(id="guidance")
         yield PaneDeck(self.wapp.hub, id="panes")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         self.wapp.run_events.subscribe(self, self._on_engine_event)
@@ -96,8 +98,12 @@ class RunScreen(WriteItScreen[None]):
 
     @property
     def verdict(self) -> Rules:
-        """The rulebook's answer for what is on screen now."""
-        return rules(self.run, self.viewed, self.streaming)
+        """The rulebook's answer for what is on screen now (asked once per binding on every
+        bindings refresh, so it is kept until the run, the step or streaming changes)."""
+        key = (id(self.run), self.run.last_seq, self.viewed, self.streaming)
+        if self._verdict is None or self._verdict[0] != key:
+            self._verdict = (key, rules(self.run, self.viewed, self.streaming))
+        return self._verdict[1]
 
     @property
     def deck(self) -> PaneDeck:

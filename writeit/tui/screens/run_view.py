@@ -20,12 +20,11 @@ KeyName = Callable[[str], str | None]  # action name -> the key that does it now
 
 def title_line(run: PipelineRun, streaming: bool) -> Text:
     """`tech-article · LMDB · run 1a2b3c4d (branch of 5e6f7a8b at draft) · waiting for your pick`."""
-    text = Text.assemble((run.pipeline, "bold"), " · ", plain(topic(run)[:60], "italic"))
+    text = Text.assemble(plain(run.pipeline, "bold"), " · ", plain(topic(run)[:60], "italic"))
     text.append(f" · run {short_id(run.run_id)}", style="dim")
     if run.parent_run_id:
-        text.append(
-            f" (branch of {short_id(run.parent_run_id)} at {run.branch_point})", style="dim"
-        )
+        where = f" (branch of {short_id(run.parent_run_id)} at {run.branch_point})"
+        text.append(plain(where, "dim"))
     if run.archived:
         text.append(" · archived", style="italic")
     text.append(" · ")
@@ -62,10 +61,13 @@ def _dense(verdict: Rules) -> bool:
 
 
 def guidance(verdict: Rules, description: str, key: KeyName) -> Text:
-    """Two lines: the step and what it is for, then where it is and the keys that move on."""
+    """Two lines: the step and what it is for, then where it is and the keys that move on.
+
+    The description comes from the pipeline file (shared, so untrusted): shown filtered.
+    """
     facts = verdict.facts
     text = Text.assemble(
-        (verdict.step, "bold"), (f" — {description}" if description else "", "dim")
+        plain(verdict.step, "bold"), plain(f" — {description}" if description else "", "dim")
     )
     text.append("\n")
     picks = pick_keys(verdict, key)

@@ -6,20 +6,23 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
 
 from writeit.domain.models import PipelineRun
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.text import RUN_STYLE, plain, short_id, topic, when
+from writeit.tui.widgets.key_bar import KeyBar
 
 
-def node_label(run: PipelineRun, current: str) -> Text:
-    """`1a2b3c4d @draft · completed · 3/4 · 12:01 · LMDB`; the run you came from is marked."""
+def node_label(run: PipelineRun, current: str, state: str) -> Text:
+    """`1a2b3c4d @draft · waiting for your pick · 3/4 · 12:01 · LMDB`; the run you came from
+    is marked. `state` is the engine's word for where the run is, as the run screen says it."""
     text = Text(short_id(run.run_id), style="bold" if run.run_id == current else "")
     if run.branch_point:
         text.append(f" @{run.branch_point}", style="magenta")
     parts: list[Text] = [
-        Text(run.status.value, style=RUN_STYLE[run.status]),
+        Text(state, style=RUN_STYLE[run.status]),
         Text(f"{run.steps_done}/{len(run.step_order)} steps"),
         Text(when(run.created_at)),
         plain(topic(run)[:40]),
@@ -55,21 +58,22 @@ class TreeScreen(WriteItScreen[str | None]):
             ),
             id="tree-title",
         )
-        yield Tree(Text("runs"), id="family")
-        yield Footer(compact=True, show_command_palette=False)
+        yield Tree[str](Text("runs"), id="family")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         family = self.engine.family(self.run_id)
         runs, children = family.runs, family.children
-        tree = self.query_one(Tree)
+        tree: Tree[str] = self.query_one(Tree)
         tree.show_root = False
         tree.guide_depth = 3
 
-        def add(parent: object, run_id: str) -> None:
+        def add(parent: TreeNode[str], run_id: str) -> None:
             run = runs.get(run_id)
             if run is None:
                 return
-            node = parent.add(node_label(run, self.run_id), data=run_id, expand=True)  # type: ignore[attr-defined]
+            label = node_label(run, self.run_id, self.engine.state_of(run))
+            node = parent.add(label, data=run_id, expand=True)
             kids = children.get(run_id, [])
             if not kids:
                 node.allow_expand = False
