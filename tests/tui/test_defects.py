@@ -62,16 +62,18 @@ async def test_the_banner_names_the_models_config_routes_runs_to(home: Path) -> 
     with engine:
         app = create_app(home, engine)
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.pause()
-            banner = shown(app.screen.query_one("#offline-notice"))
+            notice = app.screen.query_one("#offline-notice")
+            await wait_until(pilot, lambda: "ollama" in shown(notice), what="the banner")
+            banner = shown(notice)
             assert "ollama:llama3.2" in banner
             assert "no API key" not in banner
 
 
 async def test_the_offline_banner_says_why(open_app: OpenApp) -> None:
     async with open_app() as (app, pilot):
-        await pilot.pause()
-        banner = shown(app.screen.query_one("#offline-notice"))
+        notice = app.screen.query_one("#offline-notice")
+        await wait_until(pilot, lambda: shown(notice), what="the banner")
+        banner = shown(notice)
         assert "no API key" in banner and "offline:writer" in banner
 
 
@@ -98,9 +100,8 @@ async def test_a_broken_user_pipeline_is_named_on_the_home_screen(
     (home / "pipelines").mkdir(parents=True)
     (home / "pipelines" / "mine.yaml").write_text("name: mine\ninputs: []\nsteps: [oops\n")
     async with open_app() as (app, pilot):
-        await pilot.pause()
         notice = app.screen.query_one("#catalog-notice")
-        assert notice.display
+        await wait_until(pilot, lambda: notice.display, what="the catalog notice")
         assert "mine.yaml" in shown(notice)
         await pilot.press("n")  # the others still work
         await wait_until(pilot, lambda: isinstance(app.screen, NewRunScreen))
@@ -130,7 +131,7 @@ def test_an_unknown_theme_in_config_is_one_line_from_writeit(home: Path) -> None
 
 async def test_a_theme_chosen_in_the_app_is_saved(open_app: OpenApp, home: Path) -> None:
     async with open_app() as (app, pilot):
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         app.theme = "nord"
         await wait_until(pilot, lambda: (home / "config.yaml").exists(), what="config.yaml")
         await pilot.press("question_mark")  # still answering
@@ -149,8 +150,7 @@ async def test_a_keymap_shows_and_uses_the_keys_that_really_work(home: Path) -> 
             await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
             assert any("B" in s for s in map(shown, app.screen.query("Static")))
             await pilot.press("escape")
-            await pilot.press("b")  # the old key does nothing now
-            await pilot.pause()
+            await pilot.press("b")  # the old key does nothing now (press waits for idle)
             assert isinstance(app.screen, RunScreen)
             await pilot.press("B")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
@@ -196,7 +196,7 @@ async def test_the_home_list_shows_a_run_another_process_added(
     open_app: OpenApp, home: Path
 ) -> None:
     async with open_app() as (app, pilot):
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         assert app.screen.query_one("#runs").row_count == 0  # type: ignore[attr-defined]
         env = {**os.environ, "WRITEIT_HOME": str(home), "WRITEIT_OFFLINE_TPS": "0"}
         done = subprocess.run(

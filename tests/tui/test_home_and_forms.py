@@ -29,8 +29,8 @@ def table(app: object) -> DataTable:  # type: ignore[type-arg]
 async def test_empty_home_explains_what_to_do_and_the_offline_models(open_app: OpenApp) -> None:
     async with open_app() as (app, pilot):
         assert isinstance(app.screen, HomeScreen)
-        await pilot.pause()
-        assert "Press n to start one" in shown(app.screen.query_one("#empty"))
+        empty = app.screen.query_one("#empty")
+        await wait_until(pilot, lambda: "Press n to start one" in shown(empty))
         assert "no API key is set" in shown(app.screen.query_one("#offline-notice"))
 
 
@@ -160,7 +160,12 @@ async def test_ctrl_p_offers_the_screen_actions(open_app: OpenApp, engine: Engin
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"new run")
-        await pilot.pause(0.3)
+        palette = app.screen
+        await wait_until(
+            pilot,
+            lambda: palette.query_one("CommandList").option_count > 0,  # type: ignore[attr-defined]
+            what="the palette's matches",
+        )
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, NewRunScreen), what="new run")
 
