@@ -34,7 +34,9 @@ def test_a_retired_model_is_refused_naming_a_replacement_and_nothing_is_written(
 ) -> None:
     engine, _ = open_engine(home, environ=ENV, clock=lambda: at("2026-12-01"))
     with engine:
-        with pytest.raises(WriteItError, match=r"end of life on 2026-11-30; use anthropic:") as refused:
+        with pytest.raises(
+            WriteItError, match=r"end of life on 2026-11-30; use anthropic:"
+        ) as refused:
             engine.start_run("tech-article", {"topic": "x"}, models={"*": [OLD]})
         assert "\n" not in str(refused.value)
         assert engine.runs().runs == []
