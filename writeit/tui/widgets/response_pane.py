@@ -10,6 +10,7 @@ text calls it with the pane, the characters the buffer held and the characters n
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -159,6 +160,8 @@ class ResponsePane(Vertical):
 
     def _stats(self) -> list[str]:
         r, buf = self.response, self.buffer
+        if buf is not None and buf.first_token_at is None:
+            return [f"waiting {seconds(time.monotonic() - buf.started_at)} for the first token"]
         if buf is not None:
             rate = buf.rate()
             parts = [f"{buf.tokens} tok"]
