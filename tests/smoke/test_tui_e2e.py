@@ -156,7 +156,10 @@ def test_branch_tree_edit_export_quit(
 
     # t shows the family; up and enter open the parent
     term.press("t")
-    screen = term.wait_for(lambda s: "Branch tree" in s and parent in s, "the branch tree")
+    screen = term.wait_for(
+        lambda s: "Branch tree" in s and parent in s and "◀ this run" in s,
+        "the branch tree, fully drawn",
+    )
     assert f"{child} @angles" in screen and "◀ this run" in screen
     term.press("Up")
     term.press("Enter")

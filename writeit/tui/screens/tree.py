@@ -16,11 +16,13 @@ from writeit.tui.widgets.key_bar import KeyBar
 
 
 def node_label(run: PipelineRun, current: str, state: str) -> Text:
-    """`1a2b3c4d @draft · waiting for your pick · 3/4 · 12:01 · LMDB`; the run you came from
-    is marked. `state` is the engine's word for where the run is, as the run screen says it."""
+    """`1a2b3c4d @draft ◀ this run · waiting for your pick · 3/4 · 12:01 · LMDB`; the run you
+    came from is marked. `state` is the engine's word for where the run is, as the run screen says it."""
     text = Text(short_id(run.run_id), style="bold" if run.run_id == current else "")
     if run.branch_point:
         text.append(f" @{run.branch_point}", style="magenta")
+    if run.run_id == current:  # first, so that a narrow terminal never cuts it off
+        text.append(" ◀ this run", style="bold cyan")
     parts: list[Text] = [
         Text(state, style=RUN_STYLE[run.status]),
         Text(f"{run.steps_done}/{len(run.step_order)} steps"),
@@ -32,8 +34,6 @@ def node_label(run: PipelineRun, current: str, state: str) -> Text:
     for part in parts:
         text.append(" · ", style="dim")
         text.append_text(part)
-    if run.run_id == current:
-        text.append(" ◀ this run", style="bold cyan")
     return text
 
 
