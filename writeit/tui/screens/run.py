@@ -56,6 +56,7 @@ class RunScreen(WriteItScreen[None]):
         self.stream_first = stream
         self.pending_pick: int | None = None
         self._verdict: tuple[tuple[int, int, str, bool], Rules] | None = None
+        self._keyed: BindingsMap | None = None
         self._descriptions: dict[str, str] = {}
         run = self.engine.load(run_id)
         self.set_reactive(RunScreen.run, run)
@@ -212,10 +213,12 @@ class RunScreen(WriteItScreen[None]):
 
     def _keyed_bindings(self) -> BindingsMap:
         """This screen's bindings with the writer's keymap applied, as Textual applies it to
-        the active chain (Textual keeps the keymap on the app as `_keymap`)."""
-        bindings = self._bindings.copy()
-        bindings.apply_keymap(self.app._keymap)
-        return bindings
+        the active chain (Textual keeps the keymap on the app as `_keymap`). Made once: the
+        keymap comes from config.yaml and the screen's bindings never change."""
+        if self._keyed is None:
+            self._keyed = self._bindings.copy()
+            self._keyed.apply_keymap(self.app._keymap)
+        return self._keyed
 
     def why_not(self, action: str) -> str | None:
         """Why the rulebook refuses `action` (a binding's action string) now, if it does."""
