@@ -8,7 +8,7 @@ from writeit.domain.models import AIResponse
 from writeit.domain.status import ResponseStatus
 from writeit.storage.store import utcnow
 from writeit.tui.live import StreamBuffer
-from writeit.tui.widgets.markdown_view import committable
+from writeit.tui.widgets.markdown_view import MarkdownView, committable
 from writeit.tui.widgets.response_pane import ResponsePane
 
 from .conftest import OpenApp
@@ -54,3 +54,18 @@ async def test_pane_flushes_what_arrived_and_tells_the_hook(
         )
         pane.finish(finished)
         assert not pane.live and pane.view.source == "Done."
+
+
+async def test_a_streaming_pane_never_scrolls_text_that_still_fits(open_app: OpenApp) -> None:
+    async with open_app() as (app, pilot):
+        view = MarkdownView("", live=True)
+        view.styles.height = 12
+        await app.screen.mount(view)
+        await wait_until(pilot, lambda: view.scrollable_content_region.height > 0)
+        for i in range(5):  # five short paragraphs: nine rows, fewer than the pane holds
+            view.feed(f"Line {i} of a short answer.\n\n")
+            await pilot.pause()
+            assert view.scroll_y == 0, f"scrolled to {view.scroll_y} after line {i}"
+        for i in range(30):  # past the bottom: now it follows the stream
+            view.feed(f"More text, line {i}.\n\n")
+        await wait_until(pilot, lambda: view.scroll_y > 0, what="the pane to follow the stream")
