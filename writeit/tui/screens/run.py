@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import BindingsMap
 from textual.reactive import var
@@ -399,16 +399,22 @@ class RunScreen(WriteItScreen[None]):
 
     def action_export(self) -> None:
         def done(fmt: str | None) -> None:
-            if fmt is None:
-                return
-            try:
-                path = self.engine.export(self.run_id, fmt)
-            except WriteItError as exc:
-                self.handle_error(exc)
-                return
-            self.notify(f"Exported to {path}", title="Export", markup=False, timeout=8)
+            if fmt is not None:
+                self._export(fmt)
 
         self.app.push_screen(ExportDialog(self.engine.config.export_format), done)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, fmt: str) -> None:
+        """Write the export off the UI thread: html and docx run pandoc for about half a second."""
+        try:
+            path = self.engine.export(self.run_id, fmt)
+        except WriteItError as exc:
+            self.app.call_from_thread(self.handle_error, exc)
+            return
+        self.app.call_from_thread(
+            self.notify, f"Exported to {path}", title="Export", markup=False, timeout=8
+        )
 
     def action_tree(self) -> None:
         def done(run_id: str | None) -> None:
