@@ -212,6 +212,8 @@ async def answers_a_key(pilot: Pilot[None], app: WriteItApp, walk: Walk) -> None
         def value() -> str:
             return target.text if isinstance(target, TextArea) else target.value
 
+        if field_ is not None:
+            await press(pilot, "end")  # a field focused by tab has its text selected: keep it
         was = value()
         await press(pilot, "z")
         await wait_for(pilot, walk, lambda: value() != was, "a typed character to show")
