@@ -6,21 +6,15 @@ Regenerate with `pytest tests/tui/test_snapshots.py --snapshot-update` and look 
 from __future__ import annotations
 
 import asyncio
-import itertools
-import time
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from stores import open_engine
 from textual.pilot import Pilot
 
 from writeit.domain.status import RunStatus
-from writeit.engine import Engine, fanout
+from writeit.engine import Engine
 from writeit.tui.app import Start, WriteItApp, create_app
 from writeit.tui.live import StreamBuffer
 from writeit.tui.screens.new_run import Prefill
@@ -28,9 +22,9 @@ from writeit.tui.screens.tree import TreeScreen
 
 from .fixtures import streaming_run
 from .helpers import settled, wait_until
+from .pinned import pinned, pinned_engine
 
 SIZE = (120, 36)
-NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 PARTIAL = [
     "Five angles for an article on LMDB:\n\n"
     "1. **Memory-mapped reads** — why LMDB reads cost almost nothing.\n"
@@ -44,23 +38,12 @@ PARTIAL = [
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Counting uuids, zero-length stream timings, UTC (the engine's clock is injected)."""
-    counter = itertools.count(1)
-    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=(0xA0 + next(counter)) << 120))
-    monkeypatch.setattr(fanout, "time", SimpleNamespace(monotonic=lambda: 100.0))
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    yield from pinned(monkeypatch, 0xA0)
 
 
 @pytest.fixture
 def engine(home: Path) -> Iterator[Engine]:
-    """An engine whose clock always says NOW, so every event and row has the same time."""
-    eng, _ = open_engine(home, clock=lambda: NOW)
-    with eng:
-        yield eng
+    yield from pinned_engine(home)
 
 
 def finish(engine: Engine, run_id: str, picks: list[int]) -> str:

@@ -7,17 +7,13 @@ Ids, clocks and stream timings are pinned as in `test_snapshots.py`. Regenerate 
 from __future__ import annotations
 
 import asyncio
-import itertools
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from stores import open_engine, store_of
+from stores import store_of
 from textual.pilot import Pilot
 from textual.screen import Screen
 
@@ -28,7 +24,7 @@ from writeit.domain.events import (
     StepStarted,
 )
 from writeit.domain.status import ResponseStatus
-from writeit.engine import Engine, fanout
+from writeit.engine import Engine
 from writeit.tui.app import Start, WriteItApp, create_app
 from writeit.tui.screens.dialogs import ConfirmDialog, ExportDialog, TextDialog
 from writeit.tui.screens.history import HistoryScreen
@@ -36,31 +32,20 @@ from writeit.tui.screens.tree import TreeScreen
 
 from .fixtures import NO_SUCH_PID
 from .helpers import settled, wait_until
+from .pinned import NOW, pinned, pinned_engine
 
 SIZE = (120, 36)
 SMALL = (80, 24)
-NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Counting uuids, zero-length stream timings, UTC (the engine's clock is injected)."""
-    counter = itertools.count(1)
-    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=(0xB0 + next(counter)) << 120))
-    monkeypatch.setattr(fanout, "time", SimpleNamespace(monotonic=lambda: 100.0))
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    yield from pinned(monkeypatch, 0xB0)
 
 
 @pytest.fixture
 def engine(home: Path) -> Iterator[Engine]:
-    """An engine whose clock always says NOW, so every event and row has the same time."""
-    eng, _ = open_engine(home, clock=lambda: NOW)
-    with eng:
-        yield eng
+    yield from pinned_engine(home)
 
 
 def finish(engine: Engine, run_id: str, picks: list[int], last: bool = True) -> str:
