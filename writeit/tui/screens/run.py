@@ -72,6 +72,9 @@ class RunScreen(WriteItScreen[None]):
     async def on_mount(self) -> None:
         self.wapp.run_events.subscribe(self, self._on_engine_event)
         self.wapp.stream_ended.subscribe(self, self._on_stream_ended)
+        # Read the run again now that nothing can be missed: a stream may have ended between
+        # this screen's creation and its subscription (a run opened while it streams).
+        self.set_reactive(RunScreen.run, self.engine.load(self.run_id))
         config = self.engine.pipeline_of(self.run).config
         self._descriptions = {s.name: s.description for s in config.steps}
         self.engine.remember_session(self.wapp.session_id, self.run_id)
