@@ -134,6 +134,10 @@ class PipelineConfig(_Strict):
         """The step's own `max_tokens`, else the pipeline's default."""
         return step.max_tokens or self.defaults.max_tokens
 
+    def responses_for(self, step: StepSpec) -> int:
+        """How many responses each model gives on `step`: its own count, else the default."""
+        return step.responses or self.defaults.responses
+
     def step(self, name: str) -> StepSpec:
         for s in self.steps:
             if s.name == name:

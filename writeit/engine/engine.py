@@ -33,7 +33,7 @@ from writeit.domain.models import PipelineRun
 from writeit.domain.pipeline import LoadedPipeline
 from writeit.domain.redact import secret_values
 from writeit.domain.rules import Action, Rules, rules, run_state
-from writeit.domain.status import RunStatus
+from writeit.domain.status import RunStatus, StepStatus
 from writeit.domain.style import LoadedStyle, StylePrimer
 from writeit.engine import choices
 from writeit.engine.branching import Build, branch_events, plan
@@ -335,7 +335,7 @@ class Engine:
         for ref in refs:
             self._registry.check(ref)
         prompt = step_prompt(run, pipeline, self.style_of(run), step)
-        per_model = spec.responses or pipeline.defaults.responses
+        per_model = pipeline.responses_for(spec)
         stubs = [
             ResponseStub(response_id=str(uuid.uuid4()), provider=p, model=m)
             for ref in refs
@@ -375,7 +375,7 @@ class Engine:
         strategy.check_fanout(self.fanout_sizes(run))
         while run.status is not RunStatus.COMPLETED:
             step = self._step_of(run, None)
-            if not run.steps[step].response_ids or run.steps[step].status.value == "pending":
+            if not run.steps[step].response_ids or run.steps[step].status is StepStatus.PENDING:
                 run = await self.run_step(run_id, step)
             try:
                 index = strategy.choose(run.steps[step])
@@ -389,10 +389,9 @@ class Engine:
         """How many responses each step not yet done will stream (models x responses each)."""
         pipeline = self.pipeline_of(run).config
         return {
-            name: len(self.models_for(run, name))
-            * (pipeline.step(name).responses or pipeline.defaults.responses)
+            name: len(self.models_for(run, name)) * pipeline.responses_for(pipeline.step(name))
             for name in run.step_order
-            if run.steps[name].status.value != "completed"
+            if run.steps[name].status is not StepStatus.COMPLETED
         }
 
     # -- choosing ----------------------------------------------------------------------------

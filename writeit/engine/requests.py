@@ -39,7 +39,7 @@ def step_requests(
     the same model (`i % per_model + attempt * per_model`), keeping offline text deterministic.
     """
     spec = pipeline.step(step)
-    per_model = spec.responses or pipeline.defaults.responses
+    per_model = pipeline.responses_for(spec)
     attempt = run.steps[step].attempt
     thinking: int | Literal["adaptive"] | None = None
     if spec.thinking is not None:

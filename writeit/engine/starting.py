@@ -50,7 +50,7 @@ class RunPlan:
         headless pick strategy can be checked before the run is created."""
         config = self.pipeline.config
         return {
-            name: len(refs) * (config.step(name).responses or config.defaults.responses)
+            name: len(refs) * config.responses_for(config.step(name))
             for name, refs in self.models.items()
         }
 
