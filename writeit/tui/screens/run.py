@@ -22,6 +22,7 @@ from writeit.domain.events import Event, ResponseFinished, ResponseTextAppended,
 from writeit.domain.models import PipelineRun, StepState
 from writeit.domain.rules import Action, Rules, rules
 from writeit.domain.status import RunStatus, StepStatus
+from writeit.tui.clipboard import article, copy, on_screen
 from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.screens.dialogs import ConfirmDialog, ExportDialog, TextDialog
@@ -418,6 +419,14 @@ class RunScreen(WriteItScreen[None]):
         self.app.call_from_thread(
             self.notify, f"Exported to {path}", title="Export", markup=False, timeout=8
         )
+
+    def action_copy(self) -> None:
+        pane = self.focused_pane()
+        focused = pane.response.response_id if pane is not None else None
+        self.notify(copy(self.app, on_screen(self.run, self.viewed, focused)), markup=False)
+
+    def action_copy_article(self) -> None:
+        self.notify(copy(self.app, article(self.run)), markup=False)
 
     def action_tree(self) -> None:
         def done(run_id: str | None) -> None:

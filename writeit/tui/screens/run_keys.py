@@ -59,6 +59,22 @@ RUN_KEYS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("shift+tab", "pane(-1)", "Pane", show=False, tooltip="Previous pane", id="prev_pane"),
     Binding("x", "export", "Export", tooltip="Export the run (asks the format)", id="export"),
     Binding(
+        "y",
+        "copy",
+        "Copy",
+        show=False,
+        tooltip="Copy the focused response, else the step's picked text, to the clipboard",
+        id="copy",
+    ),
+    Binding(
+        "Y",
+        "copy_article",
+        "Copy article",
+        show=False,
+        tooltip="Copy the article to the clipboard",
+        id="copy_article",
+    ),
+    Binding(
         "v",
         "toggle_reasoning",
         "Reasoning",

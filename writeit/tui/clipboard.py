@@ -1,0 +1,69 @@
+"""Copy from the run screen: which text a copy key means, and the notice that says how it went.
+
+`y` copies what the writer is looking at (the focused response, else the text the step sent
+forward, else the article); `Y` always copies the article. The bytes come from `osc52`, so a
+copy works over SSH and inside tmux or screen, where no local clipboard tool can reach.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from textual.app import App
+
+from writeit.domain.models import PipelineRun
+from writeit.domain.redact import strip_control
+from writeit.tui import osc52
+
+
+@dataclass(frozen=True)
+class Copyable:
+    """A text to copy and the words that name it in the notice."""
+
+    what: str
+    text: str
+
+
+def article(run: PipelineRun) -> Copyable | None:
+    text = run.article
+    return Copyable("the article", text) if text and text.strip() else None
+
+
+def on_screen(run: PipelineRun, step: str, focused_id: str | None) -> Copyable | None:
+    """The focused response, else the text `step` sent forward (pick or edit), else the article."""
+    state = run.steps[step]
+    if focused_id is not None and focused_id in state.responses:
+        response = state.responses[focused_id]
+        if response.content.strip():
+            number = state.response_ids.index(focused_id) + 1
+            return Copyable(
+                f"response {number} of '{step}' ({response.model_ref})", response.content
+            )
+    if state.content is not None and state.content.strip():
+        how = "picked" if state.selected is not None else "edited"
+        return Copyable(f"the {how} text of '{step}'", state.content)
+    return article(run)
+
+
+def copy(app: App[object], item: Copyable | None, environ: Mapping[str, str] | None = None) -> str:
+    """Send `item` to the terminal's clipboard; returns the notice saying what and how (or why
+    not). Control sequences in model text are dropped: what is pasted must not drive a terminal.
+    """
+    if item is None:
+        return "Nothing to copy yet: no response here has text, and there is no article."
+    text = strip_control(item.text)
+    clip = osc52.clip(text, os.environ if environ is None else environ)
+    if clip.refused:
+        return f"Not copied: {item.what} is {clip.refused}. Export it instead (x)."
+    driver = app._driver  # Textual writes its own OSC 52 the same way (App.copy_to_clipboard)
+    if driver is None:
+        return "Not copied: there is no terminal to send the clipboard sequence to."
+    app._clipboard = text  # Textual's own paste (ctrl+v in a text field) reads it
+    driver.write(clip.sequence)
+    driver.flush()
+    return (
+        f"Copied {item.what} ({len(text):,} characters) by {clip.via}. "
+        "If nothing arrives, your terminal does not accept OSC 52."
+    )
