@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import re
 import resource
 import tempfile
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import IN_PROCESS, log, median, percentile, rnd, serve_in_process
+from bench.texts import markdown_tokens
 
 LAG_LIMIT_MS = 100.0
 # Lag percentiles leave out tokens due in the stream's first half second: that is the step's
@@ -43,30 +43,6 @@ MODE_SETTINGS: dict[str, dict[str, Any]] = {
     "quick": {"trial_s": 3.0, "search_steps": 2, "search_reps": 1, "keypresses": 24, "reps": 3},
     "full": {"trial_s": 6.0, "search_steps": 4, "search_reps": 3, "keypresses": 90, "reps": 5},
 }
-
-# -- the token source ------------------------------------------------------------------------
-
-PARAGRAPH = (
-    "Streaming several models side by side changes how a writer works. Each pane fills at its "
-    "own pace, and the eye moves between them, comparing openings, structure and tone. "
-    "The renderer must keep up without making the keyboard wait, even when the models are fast "
-    "and the responses long. A `frame timer` batches what arrived since the last paint. "
-)
-LIST = "- **Latency** stays low while text streams\n- Panes scroll to follow the newest line\n"
-CODE = '```python\ndef flush(self) -> None:\n    text = "".join(self.pending)\n```\n'
-
-
-def markdown_tokens(n: int, seed: int) -> list[str]:
-    """`n` tokens of ~4 characters making a Markdown article (sections, lists, code)."""
-    parts: list[str] = []
-    section = seed
-    while sum(len(p) for p in parts) < n * 5:
-        section += 1
-        parts.append(f"## Section {section}: what the panes show\n\n")
-        parts.append(PARAGRAPH * (1 + section % 3) + "\n\n")
-        parts.append(LIST + "\n" if section % 2 else CODE + "\n")
-    text = "".join(parts)
-    return re.findall(r"\s*[^\s]{1,4}|\s+", text)[:n]
 
 
 @dataclass

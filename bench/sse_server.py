@@ -5,8 +5,9 @@ so the benchmark exercises the same wire format; falls back to a minimal built-i
 that file or its imports are missing (e.g. an install without the test extra). Running it in its
 own process keeps its CPU out of the client's CPU figures and off the client's GIL.
 
-Usage: python bench/sse_server.py TOKENS [TOKEN_DELAY_S]  -> prints "PORT KIND", serves until
-stdin closes.
+Usage: python bench/sse_server.py TOKENS [TOKEN_DELAY_S] [words|markdown]  -> prints "PORT KIND",
+serves until stdin closes. `markdown` streams bench/texts.py's article (paragraphs, lists, code)
+instead of the repeating words.
 """
 
 from __future__ import annotations
@@ -114,7 +115,13 @@ class MinimalServer:
 def main() -> None:
     n = int(sys.argv[1])
     delay = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
-    chunks = token_text(n)
+    if sys.argv[3:4] == ["markdown"]:
+        sys.path.insert(0, str(ROOT))
+        from bench.texts import markdown_tokens
+
+        chunks = markdown_tokens(n, seed=0)
+    else:
+        chunks = token_text(n)
     try:
         fake = _load_fake()
         server = fake.FakeLLMServer()

@@ -238,10 +238,12 @@ class FakeLLMServer:
         await writer.drain()
         events = _openai_events if record.api == "openai" else _anthropic_events
         watcher = asyncio.ensure_future(reader.read(1))  # b"" once the client hangs up
+        due = time.monotonic()  # delays add up on a schedule, so the rate holds under load
         try:
             for delay, payload in events(record):
                 if delay:
-                    await asyncio.wait({watcher}, timeout=delay)
+                    due += delay
+                    await asyncio.wait({watcher}, timeout=max(0.0, due - time.monotonic()))
                 if watcher.done():
                     record.client_closed = True
                     return

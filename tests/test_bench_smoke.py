@@ -27,6 +27,8 @@ FIGURES = (
     "startup.version_ms",
     "startup.first_frame_ms",
     "memory.rss_mb_4x20k_tokens",
+    "render.cpu_percent_4x150_pty",
+    "render.cpu_percent_2x60_pty",
 )
 
 
