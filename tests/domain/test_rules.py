@@ -270,6 +270,8 @@ def check(case: Case, verdict: Rules) -> None:
     assert verdict.allows(Action.NEXT_STEP) is (name != run.step_order[-1])
     for action in (Action.EXPORT, Action.TREE, Action.HISTORY):
         assert verdict.allows(action)
+    # A step with neither items nor sections offers no moving between them nor accept-all.
+    assert not verdict.allows(Action.MOVE) and not verdict.allows(Action.ACCEPT_ALL)
 
     # The facts the guidance line shows.
     facts = verdict.facts
@@ -394,3 +396,106 @@ def test_run_state_words(
         ]
         run = make_run(run_status, steps, STEPS[1])
     assert run_state(run, streaming) == word
+
+
+# -- item steps and section steps -------------------------------------------------------------
+
+ITEM_TEXT = "Angles:\n\n1. **One** first\n2. **Two** second\n3. Three\n"
+
+
+def section_step(kinds: list[tuple[Kind, ...]], picked: list[bool]) -> StepState:
+    """A running section step: section i holds responses of `kinds[i]`, chosen if `picked[i]`."""
+    from writeit.domain.models import SectionState
+
+    responses: list[AIResponse] = []
+    sections = []
+    for i, (pair, chosen) in enumerate(zip(kinds, picked, strict=True)):
+        own = [response(f"draft-s{i}", j, k) for j, k in enumerate(pair)]
+        responses += own
+        usable = [j for j, k in enumerate(pair) if k.usable]
+        sections.append(
+            SectionState(
+                title=f"Section {i + 1}",
+                response_ids=[r.response_id for r in own],
+                selected=usable[0] if chosen and usable else None,
+                content=own[usable[0]].content if chosen and usable else None,
+                attempt=1,
+            )
+        )
+    return StepState(
+        name="draft",
+        status=StepStatus.RUNNING,
+        response_ids=[r.response_id for r in responses],
+        responses={r.response_id: r for r in responses},
+        sections=sections,
+        attempt=1,
+    )
+
+
+SECTION_KINDS = [Kind(ResponseStatus.COMPLETED, True), Kind(ResponseStatus.STREAMING, True)]
+SECTION_KINDS += [Kind(ResponseStatus.FAILED, False), Kind(ResponseStatus.TRUNCATED, True)]
+
+
+def section_cases() -> Iterator[tuple[PipelineRun, int, bool]]:
+    for a, b in itertools.product(itertools.product(SECTION_KINDS, repeat=2), repeat=2):
+        for picked in itertools.product((False, True), repeat=2):
+            if any(
+                p and not any(k.usable for k in ks) for p, ks in zip(picked, (a, b), strict=True)
+            ):
+                continue  # a section is chosen only from a response with text
+            step = section_step([a, b], list(picked))
+            run = make_run(RunStatus.RUNNING, [done("angles"), done("outline"), step], "draft")
+            for section, streaming in itertools.product((0, 1), (False, True)):
+                yield run, section, streaming
+
+
+def test_section_rulebook_table() -> None:
+    """Picks count within the viewed section; accept-all needs an open section with a
+    completed response and nothing streaming; moving between sections is always possible."""
+    count = 0
+    for run, section, streaming in section_cases():
+        step = run.steps["draft"]
+        verdict = rules(run, "draft", streaming, section=section)
+        own = step.section_responses(section)
+        busy = streaming or step.streaming
+        assert verdict.section == section
+        assert verdict.allows(Action.MOVE)
+        want = [i for i, r in enumerate(own) if r.usable] if (streaming or not busy) else []
+        assert list(verdict.pickable) == want, (section, streaming)
+        open_completed = any(
+            not s.picked
+            and any(r.status is ResponseStatus.COMPLETED for r in step.section_responses(i))
+            for i, s in enumerate(step.sections)
+        )
+        accept = not busy and open_completed
+        assert verdict.allows(Action.ACCEPT_ALL) is accept, (section, streaming)
+        assert verdict.why_not(Action.ACCEPT_ALL) is None or verdict.why_not(Action.ACCEPT_ALL)
+        count += 1
+    assert count > 200
+
+
+def test_a_section_step_defaults_to_its_first_open_section() -> None:
+    done_pair = (Kind(ResponseStatus.COMPLETED, True),) * 2
+    step = section_step([done_pair, done_pair, done_pair], [True, False, False])
+    run = make_run(RunStatus.RUNNING, [done("angles"), done("outline"), step], "draft")
+    assert rules(run, "draft").section == 1
+
+
+def test_item_picks_name_an_item_the_response_lists() -> None:
+    outline = step_state("outline", StepStatus.RUNNING, (Kind(ResponseStatus.COMPLETED, True),) * 2)
+    outline.responses["outline-0"].content = ITEM_TEXT
+    run = make_run(
+        RunStatus.RUNNING,
+        [done("angles"), outline, step_state("draft", StepStatus.PENDING)],
+        "outline",
+    )
+    verdict = rules(run, "outline", item_step=True)
+    assert verdict.items == {0: 3, 1: 0}
+    assert verdict.allows(Action.MOVE)
+    assert verdict.allows(Action.PICK, 0, 2)
+    assert verdict.why_not(Action.PICK, 0, 3) == "response 1 has no item 4 (it lists 3)"
+    assert "no list" in (verdict.why_not(Action.PICK, 1, 0) or "")
+    assert verdict.allows(Action.PICK, 1)  # a response without a list is picked whole
+    plain = rules(run, "outline")
+    assert plain.items == {} and "no items" in (plain.why_not(Action.MOVE) or "")
+    assert not plain.allows(Action.ACCEPT_ALL)

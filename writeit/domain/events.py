@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from writeit.domain.models import StepState, TokenUsage
+from writeit.domain.provenance import ParagraphSource
 from writeit.domain.status import ResponseStatus, RunStatus
 
 
@@ -41,6 +42,13 @@ class RunStatusChanged(_Event):
     error: str | None = None
 
 
+class BudgetSet(_Event):
+    """The run's spending limit in USD was set, raised or lowered (None removes it)."""
+
+    type: Literal["budget_set"] = "budget_set"
+    budget_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+
+
 class RunArchived(_Event):
     """Hides the run from the home screen (or shows it again); the log is never destroyed."""
 
@@ -57,19 +65,43 @@ class ResponseStub(BaseModel):
 
 
 class StepStarted(_Event):
-    """The step's prompt was rendered and fanned out to these responses (also on regenerate)."""
+    """The step's prompt was rendered and fanned out to these responses (also on regenerate).
+
+    With `section`, one section of a section step was (re)started: only its responses change.
+    """
 
     type: Literal["step_started"] = "step_started"
     step: str
     prompt: str
     responses: list[ResponseStub]
     owner_pid: int | None = None
+    # When the owner process started (`writeit.storage.liveness`): with the pid, an identity a
+    # reused pid cannot pass for, so a dead owner's responses are recovered as `interrupted`.
+    owner_started: str | None = None
+    section: int | None = None
+
+
+class SectionPlan(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    notes: str = ""
+
+
+class SectionsPlanned(_Event):
+    """A section step starts a round: these sections (from the outline as it stands) follow."""
+
+    type: Literal["sections_planned"] = "sections_planned"
+    step: str
+    sections: list[SectionPlan]
+    title: str | None = None  # the outline's level-1 heading, the assembled article's title
 
 
 class FeedbackGiven(_Event):
     type: Literal["feedback_given"] = "feedback_given"
     step: str
     feedback: str
+    section: int | None = None  # feedback on one section of a section step
 
 
 class ResponseTextAppended(_Event):
@@ -96,10 +128,16 @@ class ResponseFinished(_Event):
     time_to_first_token_s: float | None = None
     processing_time_s: float | None = None
     attempts: int = 1
+    cancel_reason: str | None = None  # why a cancelled stream stopped: "writer" or "budget"
 
 
 class ResponsePicked(_Event):
-    """The writer picked `response_id` among `candidates`, shown in `shown_order`."""
+    """The writer picked `response_id` among `candidates`, shown in `shown_order`.
+
+    On an item step, `item` is the chosen item of that response and `item_text` its text (what
+    goes forward); `items_shown` is how many items each candidate offered, in candidate order.
+    On a section step, `section` says which section the pick is for (`index` counts within it).
+    """
 
     type: Literal["response_picked"] = "response_picked"
     step: str
@@ -107,22 +145,30 @@ class ResponsePicked(_Event):
     index: int
     candidates: list[str]
     shown_order: list[str]
+    item: int | None = None
+    item_text: str | None = None
+    items_shown: list[int] = Field(default_factory=list)
+    section: int | None = None
 
 
 class StepEdited(_Event):
-    """The writer edited or merged responses into new content that goes forward."""
+    """The writer edited or merged responses into new content that goes forward; a stitch
+    also says where each paragraph came from (`provenance`, one entry per paragraph)."""
 
     type: Literal["step_edited"] = "step_edited"
     step: str
     content: str
     sources: list[str] = Field(default_factory=list)
+    provenance: list[ParagraphSource] = Field(default_factory=list)
 
 
 Event = Annotated[
     RunCreated
     | RunStatusChanged
     | RunArchived
+    | BudgetSet
     | StepStarted
+    | SectionsPlanned
     | FeedbackGiven
     | ResponseTextAppended
     | ResponseFinished

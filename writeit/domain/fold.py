@@ -12,6 +12,7 @@ from typing import Any
 
 from writeit.domain.errors import IllegalTransition, WriteItError
 from writeit.domain.events import (
+    BudgetSet,
     Event,
     FeedbackGiven,
     ResponseFinished,
@@ -20,10 +21,12 @@ from writeit.domain.events import (
     RunArchived,
     RunCreated,
     RunStatusChanged,
+    SectionsPlanned,
     StepEdited,
     StepStarted,
 )
 from writeit.domain.models import AIResponse, PipelineRun, StepState
+from writeit.domain.sections import pick_item, pick_section, plan_round, start_section
 from writeit.domain.status import (
     RunStatus,
     StepStatus,
@@ -122,24 +125,51 @@ def _on_archived(state: PipelineRun, e: RunArchived) -> None:
     state.archived = e.archived
 
 
-def _on_step_started(state: PipelineRun, e: StepStarted) -> None:
-    step = _step(state, e.step)
-    _ensure_past_is_open(state, e.step)
+def _on_budget(state: PipelineRun, e: BudgetSet) -> None:
+    state.budget_usd = e.budget_usd
+
+
+def _begin_round(state: PipelineRun, name: str) -> StepState:
+    """What a step's new round (a fan-out, or a section step's plan) does before its own part."""
+    step = _step(state, name)
+    _ensure_past_is_open(state, name)
     if step.streaming:
-        raise IllegalTransition(f"step '{e.step}' is still streaming; cancel it first")
+        raise IllegalTransition(f"step '{name}' is still streaming; cancel it first")
     if step.status is not StepStatus.RUNNING:
-        check_step(e.step, step.status, StepStatus.RUNNING)
-    _ensure_earlier_done(state, e.step)
+        check_step(name, step.status, StepStatus.RUNNING)
+    _ensure_earlier_done(state, name)
     if state.status is not RunStatus.RUNNING:
         _set_run_status(state, RunStatus.RUNNING)
     step.status = StepStatus.RUNNING
-    step.prompt = e.prompt
     step.attempt += 1
-    step.selected = None
-    step.content = None
+    step.selected = step.item = step.content = None
+    step.sections = []
+    step.provenance = []
     step.earlier_response_ids.extend(step.response_ids)
-    step.response_ids = [r.response_id for r in e.responses]
+    step.response_ids = []
     step.responses = {}
+    state.current_step = name
+    return step
+
+
+def _on_sections_planned(state: PipelineRun, e: SectionsPlanned) -> None:
+    step = _begin_round(state, e.step)
+    step.prompt = None
+    plan_round(step, e)
+
+
+def _on_step_started(state: PipelineRun, e: StepStarted) -> None:
+    if e.section is not None:
+        _ensure_past_is_open(state, e.step)
+        _ensure_earlier_done(state, e.step)
+        if state.status is not RunStatus.RUNNING:
+            _set_run_status(state, RunStatus.RUNNING)
+        start_section(_step(state, e.step), e)
+        state.current_step = e.step
+        return
+    step = _begin_round(state, e.step)
+    step.prompt = e.prompt
+    step.response_ids = [r.response_id for r in e.responses]
     for stub in e.responses:
         step.responses[stub.response_id] = AIResponse(
             response_id=stub.response_id,
@@ -148,7 +178,6 @@ def _on_step_started(state: PipelineRun, e: StepStarted) -> None:
             prompt_used=e.prompt,
             created_at=e.at,
         )
-    state.current_step = e.step
 
 
 def _ensure_earlier_done(state: PipelineRun, step: str) -> None:
@@ -161,7 +190,12 @@ def _on_feedback(state: PipelineRun, e: FeedbackGiven) -> None:
     step = _step(state, e.step)
     if step.status is StepStatus.PENDING and step.attempt == 0:
         raise IllegalTransition(f"step '{e.step}' has no responses to give feedback on")
-    step.feedback = e.feedback
+    if e.section is None:
+        step.feedback = e.feedback
+    elif 0 <= e.section < len(step.sections):
+        step.sections[e.section].feedback = e.feedback
+    else:
+        raise IllegalTransition(f"step '{e.step}' has no section {e.section + 1}")
 
 
 def _on_text(state: PipelineRun, e: ResponseTextAppended) -> None:
@@ -194,6 +228,7 @@ def apply_finished(r: AIResponse, e: ResponseFinished) -> None:
     r.error = e.error
     r.usage = e.usage
     r.attempts = e.attempts
+    r.cancel_reason = e.cancel_reason
     if e.time_to_first_token_s is not None:
         r.time_to_first_token_s = e.time_to_first_token_s
     r.processing_time_s = e.processing_time_s
@@ -206,12 +241,19 @@ def _on_picked(state: PipelineRun, e: ResponsePicked) -> None:
         raise IllegalTransition(f"step '{e.step}' is {step.status}; nothing to pick")
     if e.response_id not in step.response_ids:
         raise IllegalTransition(f"response {e.response_id[:8]} is not one of step '{e.step}'")
+    if e.section is not None:
+        if pick_section(step, e):
+            step.status = StepStatus.COMPLETED
+            _advance(state, e.step)
+        return
     r = step.responses[e.response_id]
     if not r.usable:
         raise IllegalTransition(f"response {e.index + 1} is {r.status} with no text to pick")
+    step.content = pick_item(step, e) if e.item is not None else r.content
+    step.item = e.item
+    step.provenance = []
     step.status = StepStatus.COMPLETED
     step.selected = e.index
-    step.content = r.content
     _advance(state, e.step)
 
 
@@ -225,8 +267,9 @@ def _on_edited(state: PipelineRun, e: StepEdited) -> None:
     if not e.content.strip():
         raise WriteItError("edited content is empty")
     step.status = StepStatus.COMPLETED
-    step.selected = None
+    step.selected = step.item = None
     step.content = e.content
+    step.provenance = list(e.provenance)
     _advance(state, e.step)
 
 
@@ -241,7 +284,9 @@ def _advance(state: PipelineRun, step: str) -> None:
 _HANDLERS: dict[type, Callable[[PipelineRun, Any], None]] = {
     RunStatusChanged: _on_status,
     RunArchived: _on_archived,
+    BudgetSet: _on_budget,
     StepStarted: _on_step_started,
+    SectionsPlanned: _on_sections_planned,
     FeedbackGiven: _on_feedback,
     ResponseTextAppended: _on_text,
     ResponseFinished: _on_finished,

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from writeit.domain.provenance import ParagraphSource
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 
 
@@ -66,6 +67,7 @@ class AIResponse(BaseModel):
     time_to_first_token_s: float | None = None
     processing_time_s: float | None = None
     attempts: int = 1
+    cancel_reason: str | None = None  # "writer" or "budget" when the stream was cancelled
 
     @property
     def model_ref(self) -> str:
@@ -81,6 +83,24 @@ class AIResponse(BaseModel):
         return self.finished and bool(self.content.strip())
 
 
+class SectionState(BaseModel):
+    """One section of a section step (`for_each: sections of STEP`): its heading and notes from
+    the outline, the responses of its latest round (ids into the step's responses), its pick."""
+
+    title: str
+    notes: str = ""
+    prompt: str | None = None
+    response_ids: list[str] = Field(default_factory=list)
+    selected: int | None = None
+    content: str | None = None
+    feedback: str | None = None
+    attempt: int = 0
+
+    @property
+    def picked(self) -> bool:
+        return self.content is not None
+
+
 class StepState(BaseModel):
     """Where one step of a run is: its responses, what was picked, feedback, edited content."""
 
@@ -93,10 +113,19 @@ class StepState(BaseModel):
     selected: int | None = None
     feedback: str | None = None
     content: str | None = None
+    provenance: list[ParagraphSource] = Field(default_factory=list)  # of an edited content
     attempt: int = 0
+    item: int | None = None  # an item step's chosen item (0-based) in the picked response
+    title: str | None = None  # a section step's article title (the outline's level-1 heading)
+    sections: list[SectionState] = Field(default_factory=list)  # a section step's, in order
 
     def ordered_responses(self) -> list[AIResponse]:
         return [self.responses[r] for r in self.response_ids if r in self.responses]
+
+    def section_responses(self, index: int) -> list[AIResponse]:
+        """The responses of section `index`'s latest round, in order."""
+        ids = self.sections[index].response_ids
+        return [self.responses[r] for r in ids if r in self.responses]
 
     @property
     def streaming(self) -> bool:
@@ -121,6 +150,7 @@ class PipelineRun(BaseModel):
     steps: dict[str, StepState] = Field(default_factory=dict)
     step_order: list[str] = Field(default_factory=list)
     archived: bool = False
+    budget_usd: float | None = None  # the writer's spending limit for this run (BudgetSet)
     last_seq: int = -1
     error: str | None = None
     # Why this run cannot be read (set only on a list's placeholder for a damaged run, never

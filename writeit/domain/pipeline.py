@@ -14,6 +14,7 @@ from writeit.domain.yaml_source import YamlSource, read_yaml, validate_mapping
 
 MODEL_REF = re.compile(r"^[a-z0-9][a-z0-9_.-]*:[^\s:][^\s]*$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+FOR_EACH = re.compile(r"^sections of ([A-Za-z0-9][A-Za-z0-9_-]*)$")
 
 
 def check_model_ref(ref: str) -> str:
@@ -82,6 +83,8 @@ class StepSpec(_Strict):
     max_tokens: int | None = Field(default=None, ge=1, le=200_000)  # overrides defaults'
     reasoning: ReasoningSpec | None = None
     thinking: ThinkingSpec | None = None
+    select: Literal["item"] | None = None  # choose one item of a response's list
+    for_each: str | None = None  # `sections of STEP`: run once per level-2 section of STEP
 
     @field_validator("name")
     @classmethod
@@ -89,6 +92,27 @@ class StepSpec(_Strict):
         if not NAME.match(v):
             raise ValueError(f"step name '{v}' must be letters, digits, '-' or '_'")
         return v
+
+    @field_validator("for_each")
+    @classmethod
+    def _for_each(cls, v: str | None) -> str | None:
+        if v is not None and not FOR_EACH.match(v.strip()):
+            raise ValueError(
+                f"for_each '{v}' must read 'sections of STEP', e.g. sections of outline"
+            )
+        return v.strip() if v is not None else None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> StepSpec:
+        if self.select and self.for_each:
+            raise ValueError(f"step '{self.name}' cannot both select an item and run per section")
+        return self
+
+    @property
+    def sections_of(self) -> str | None:
+        """The step whose sections this step runs once each for, if it is a section step."""
+        m = FOR_EACH.match(self.for_each) if self.for_each else None
+        return m.group(1) if m else None
 
     @field_validator("models")
     @classmethod
@@ -190,11 +214,20 @@ def _semantic_problems(config: PipelineConfig, src: YamlSource) -> list[str]:
                     f"its max_tokens ({limit}), which also holds the answer",
                 )
             )
+        earlier = config.step_names[:index]  # once per step, not once per placeholder
+        source = step.sections_of
+        if source is not None and source not in earlier:
+            where = "does not come earlier" if source in all_steps else "is not a step"
+            problems.append(
+                src.problem(
+                    ("steps", index, "for_each"),
+                    f"step '{step.name}': for_each names '{source}', which {where}",
+                )
+            )
         loc = ("steps", index, "prompt")
         first_line = src.block_offsets.get(loc, src.line_of(loc))
-        earlier = config.step_names[:index]  # once per step, not once per placeholder
         for ph in placeholders(step.prompt):
-            why = check_reference(ph.name, inputs, earlier, all_steps)
+            why = check_reference(ph.name, inputs, earlier, all_steps, section=source is not None)
             if why:
                 problems.append(f"{src.path}:{first_line + ph.line}: step '{step.name}': {why}")
     return problems

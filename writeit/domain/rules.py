@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from writeit.domain.models import AIResponse, PipelineRun, StepState
+from writeit.domain.outline import parse_items
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 
 
@@ -30,11 +31,15 @@ class Action(StrEnum):
     EXPORT = "export"
     TREE = "tree"
     HISTORY = "history"
+    MOVE = "move"  # between the items of an item step, or the sections of a section step
+    ACCEPT_ALL = "accept_all"  # the first completed response of every section still open
 
 
 # Actions that change what goes forward from a step: on a step whose later steps started (or in
 # a completed run) they continue in a new branch, so the past is never rewritten.
-CHANGES = frozenset({Action.PICK, Action.EDIT, Action.FEEDBACK, Action.REGENERATE})
+CHANGES = frozenset(
+    {Action.PICK, Action.EDIT, Action.FEEDBACK, Action.REGENERATE, Action.ACCEPT_ALL}
+)
 
 
 class StepView(StrEnum):
@@ -75,11 +80,17 @@ class Rules:
     facts: Facts
     branches: frozenset[Action] = field(default_factory=frozenset)
     cancel_first: bool = False  # picking now first cancels the responses still streaming
+    section: int | None = None  # on a section step: the section whose responses `pickable` counts
+    items: dict[int, int] = field(default_factory=dict)  # item step: response -> its item count
 
-    def allows(self, action: Action | str, index: int | None = None) -> bool:
-        return self.why_not(action, index) is None
+    def allows(
+        self, action: Action | str, index: int | None = None, item: int | None = None
+    ) -> bool:
+        return self.why_not(action, index, item) is None
 
-    def why_not(self, action: Action | str, index: int | None = None) -> str | None:
+    def why_not(
+        self, action: Action | str, index: int | None = None, item: int | None = None
+    ) -> str | None:
         """None when allowed; otherwise one sentence saying why not (shown to the writer)."""
         try:
             action = Action(action)
@@ -89,21 +100,41 @@ class Rules:
             return self.refused[action]
         if action is Action.PICK and index is not None and index not in self.pickable:
             return self.pick_refused.get(index, f"there is no response {index + 1}")
+        if action is Action.PICK and index is not None and item is not None:
+            count = self.items.get(index, 0)
+            if not 0 <= item < count:
+                listed = f"it lists {count}" if count else "it has no list; pick it whole"
+                return f"response {index + 1} has no item {item + 1} ({listed})"
         return None
 
     def continues_in_branch(self, action: Action) -> bool:
         return action in self.branches
 
 
-def rules(run: PipelineRun, viewed: str | None = None, streaming: bool = False) -> Rules:
+def rules(
+    run: PipelineRun,
+    viewed: str | None = None,
+    streaming: bool = False,
+    *,
+    section: int | None = None,
+    item_step: bool = False,
+) -> Rules:
     """What may be done on `run` with step `viewed` on screen (default: the current step).
 
     `streaming` says whether this process streams a step of the run right now; responses
-    another process streams show as `streaming` in the run itself.
+    another process streams show as `streaming` in the run itself. On a section step, picks
+    count within `section` (default: the first section still open); on an item step
+    (`item_step`), a pick may name an item of the response's list.
     """
     order = run.step_order
     name = viewed or run.current_step or order[-1]
     step = run.steps[name]
+    if step.sections:
+        open_ = [i for i, s in enumerate(step.sections) if not s.picked]
+        if section is None or not 0 <= section < len(step.sections):
+            section = open_[0] if open_ else 0
+    else:
+        section = None
     index = order.index(name)
     earlier = _first_unfinished(run, order[:index])
     busy = streaming or step.streaming
@@ -138,7 +169,7 @@ def rules(run: PipelineRun, viewed: str | None = None, streaming: bool = False) 
 
     pick_refused: dict[int, str] = {}
     pickable: list[int] = []
-    responses = step.ordered_responses()
+    responses = step.ordered_responses() if section is None else step.section_responses(section)
     if streaming and name != run.current_step:
         refused[Action.PICK] = wait
     if earlier is None and Action.PICK not in refused:
@@ -156,6 +187,7 @@ def rules(run: PipelineRun, viewed: str | None = None, streaming: bool = False) 
         # Another process streams this step: its picks are its own until it finishes.
         refused[Action.PICK] = "another WriteIt process is streaming this step"
         pickable, cancel_first = [], False
+    refused.update(_structure_refusals(step, earlier, item_step, busy))
     return Rules(
         step=name,
         refused=refused,
@@ -164,7 +196,35 @@ def rules(run: PipelineRun, viewed: str | None = None, streaming: bool = False) 
         facts=facts,
         branches=frozenset(a for a in CHANGES if branches and a not in refused),
         cancel_first=cancel_first,
+        section=section,
+        items=_item_counts(responses) if item_step else {},
     )
+
+
+def _structure_refusals(
+    step: StepState, earlier: str | None, item_step: bool, busy: bool
+) -> dict[Action, str]:
+    """Moving between items or sections, and accepting every open section at once."""
+    out: dict[Action, str] = {}
+    if not (item_step or step.sections):
+        out[Action.MOVE] = "this step offers no items or sections to move between"
+    if not step.sections:
+        out[Action.ACCEPT_ALL] = "only a step drafted per section can accept every section"
+    elif busy:
+        out[Action.ACCEPT_ALL] = "wait for streaming to end, or cancel it"
+    elif earlier is not None:
+        out[Action.ACCEPT_ALL] = f"finish '{earlier}' first"
+    elif not any(
+        not s.picked
+        and any(r.status is ResponseStatus.COMPLETED for r in step.section_responses(i))
+        for i, s in enumerate(step.sections)
+    ):
+        out[Action.ACCEPT_ALL] = "no open section has a completed response yet"
+    return out
+
+
+def _item_counts(responses: list[AIResponse]) -> dict[int, int]:
+    return {i: len(parse_items(r.content)) for i, r in enumerate(responses) if r.usable}
 
 
 def _first_unfinished(run: PipelineRun, names: list[str]) -> str | None:

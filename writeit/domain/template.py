@@ -10,6 +10,7 @@ from dataclasses import dataclass
 # every `{{` before a long run of spaces cost time quadratic in that run.
 PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
 STEP_FIELDS = ("selected", "feedback")
+SECTION_FIELDS = ("title", "notes", "previous")
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,26 @@ def placeholders(template: str) -> list[Placeholder]:
 
 
 def check_reference(
-    name: str, inputs: set[str], earlier_steps: list[str], all_steps: set[str]
+    name: str,
+    inputs: set[str],
+    earlier_steps: list[str],
+    all_steps: set[str],
+    *,
+    section: bool = False,
 ) -> str | None:
-    """Why `name` is not a valid variable for a step preceded by `earlier_steps`, or None."""
+    """Why `name` is not a valid variable for a step preceded by `earlier_steps`, or None.
+
+    `section`: the step runs per section (`for_each`), so `section.*` names are defined.
+    """
     parts = name.split(".")
     if parts == ["style"]:
         return None
+    if parts[0] == "section":
+        if not section:
+            return f"'{{{{ {name} }}}}' is only defined in a step with for_each: sections of STEP"
+        if len(parts) == 2 and parts[1] in SECTION_FIELDS:
+            return None
+        return f"'{{{{ {name} }}}}': a section offers only {', '.join(SECTION_FIELDS)}"
     if parts[0] == "inputs" and len(parts) == 2:
         return None if parts[1] in inputs else f"undefined input '{parts[1]}' in '{{{{ {name} }}}}'"
     if parts[0] == "steps" and len(parts) == 3:
@@ -51,7 +66,10 @@ def check_reference(
         if step in all_steps:
             return f"'{{{{ {name} }}}}' refers to step '{step}', which does not come earlier"
         return f"undefined step '{step}' in '{{{{ {name} }}}}'"
-    return f"undefined variable '{{{{ {name} }}}}' (use inputs.X, steps.X.selected|feedback, style)"
+    return (
+        f"undefined variable '{{{{ {name} }}}}' "
+        "(use inputs.X, steps.X.selected|feedback, style, section.title|notes|previous)"
+    )
 
 
 def render(template: str, values: Mapping[str, str]) -> str:
