@@ -1,5 +1,9 @@
 """Anthropic's Messages API, streamed with the official SDK.
 
+The SDK's client, SSE decoder and in-stream `error` handling are used as they are; events come
+as the parsed JSON (`stream_cls=AsyncStream[object]`) rather than a pydantic model per event,
+which cost more CPU than everything else a streaming pane does (see openai_provider).
+
 Usage arrives in pieces: input (and prompt-cache) tokens in `message_start`, and a cumulative
 `output_tokens` in each `message_delta`, so the last one seen is the total (not a sum). `thinking`
 blocks stream `thinking_delta`s (reasoning, kept apart from the answer) and a `signature_delta`
@@ -91,9 +95,13 @@ def message_params(request: ModelRequest) -> dict[str, Any]:
     return params
 
 
-def _count(usage: Any, name: str) -> int | None:
-    value = getattr(usage, name, None)
+def _count(usage: dict[str, Any], name: str) -> int | None:
+    value = usage.get(name)
     return value if isinstance(value, int) else None
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 class _Usage:
@@ -105,10 +113,8 @@ class _Usage:
         self.cache_write = 0
         self.output: int | None = None
 
-    def merge(self, usage: Any, *, output: bool = True) -> None:
+    def merge(self, usage: dict[str, Any], *, output: bool = True) -> None:
         """Take every count `usage` holds (0 is a count; a missing field is not)."""
-        if usage is None:
-            return
         if (fresh := _count(usage, "input_tokens")) is not None:
             self.fresh = fresh
         if (read := _count(usage, "cache_read_input_tokens")) is not None:
@@ -144,24 +150,36 @@ class AnthropicProvider(SdkProvider):
         )
 
     async def _open(self, client: Any, request: ModelRequest) -> Any:
-        return await client.messages.create(**message_params(request))
+        from anthropic import AsyncStream
+
+        return await client.post(
+            "/v1/messages",
+            cast_to=object,
+            body=message_params(request),
+            stream=True,
+            stream_cls=AsyncStream[object],
+        )
 
     async def _parse(
         self, events: AsyncIterator[Any], tally: Tally
     ) -> AsyncGenerator[StreamItem, None]:
         usage = _Usage()
         async for event in events:
-            if event.type == "content_block_delta":
-                delta = event.delta
-                if delta.type == "text_delta" and delta.text:
-                    yield TextDelta(delta.text)
-                elif delta.type == "thinking_delta" and delta.thinking:
-                    yield ReasoningDelta(delta.thinking)
-            elif event.type == "message_start":
-                usage.merge(getattr(event.message, "usage", None), output=False)
-            elif event.type == "message_delta":  # message_start's output count is a stub
-                usage.merge(getattr(event, "usage", None))
-                reason = getattr(event.delta, "stop_reason", None)
+            kind = _dict(event).get("type")
+            delta = _dict(_dict(event).get("delta"))
+            if kind == "content_block_delta":
+                text = delta.get("text") or delta.get("thinking")
+                if not text or not isinstance(text, str):
+                    continue
+                if delta.get("type") == "text_delta":
+                    yield TextDelta(text)
+                elif delta.get("type") == "thinking_delta":
+                    yield ReasoningDelta(text)
+            elif kind == "message_start":
+                usage.merge(_dict(_dict(event.get("message")).get("usage")), output=False)
+            elif kind == "message_delta":  # message_start's output count is a stub
+                usage.merge(_dict(event.get("usage")))
+                reason = delta.get("stop_reason")
                 if reason:
                     tally.finish_reason = str(reason)
                     tally.truncated = tally.finish_reason in TRUNCATED_REASONS
