@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from writeit.cli.leaderboard import show_leaderboard
 from writeit.cli.output import emit_json, note, run_row, say, show_run, table
 from writeit.domain.errors import ValidationProblem, WriteItError
 from writeit.domain.events import Event, ResponseFinished, ResponsePicked, StepStarted
@@ -62,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         run = engine.start_run(plan.pipeline, plan.inputs, style=args.style, models=models)
         note(f"run {run.run_id} ({run.pipeline})")
         engine.subscribe(on_event=Progress().on_event)
-        run = asyncio.run(_run_to_end(engine, run.run_id, strategy))
+        run = asyncio.run(_run_to_end(engine, run.run_id, strategy, args.shuffle))
         if wants_json(args):
             emit_json(engine.describe(run) | {"state": engine.state_of(run)})
         else:
@@ -70,9 +71,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run_to_end(engine: Engine, run_id: str, strategy: PickStrategy) -> PipelineRun:
+async def _run_to_end(
+    engine: Engine, run_id: str, strategy: PickStrategy, shuffle: bool
+) -> PipelineRun:
     try:
-        return await engine.run_to_end(run_id, strategy)
+        return await engine.run_to_end(run_id, strategy, shuffle=shuffle)
     finally:
         await engine.aclose()  # provider HTTP pools belong to this event loop
 
@@ -220,6 +223,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         say(str(written))
     return 0
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    with Engine.open(home_of(args)) as engine:
+        return show_leaderboard(args, engine)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -410,6 +418,7 @@ COMMANDS: dict[str | None, Handler] = {
     "pipelines": cmd_pipelines,
     "styles": cmd_styles,
     "models": cmd_models,
+    "leaderboard": cmd_leaderboard,
 }
 
 

@@ -81,6 +81,8 @@ def show_run(run: PipelineRun, children: list[str], state: str) -> None:
             say(f"   feedback: {step.feedback}")
         if step.content is not None and step.selected is None:
             say("   (edited content went forward)")
+            for i, source in enumerate(step.provenance):
+                say(f"     ¶{i + 1}: {source.describe()}")
     t = run.totals()
     say("")
     say(

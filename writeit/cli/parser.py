@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="which response to pick at each step: the Nth (from 1), the first that completed "
         "(in model order), or the longest (default: first)",
     )
+    p.add_argument(
+        "--shuffle",
+        action="store_true",
+        help="show each step's responses in the TUI's shuffled order: --pick N counts in it and "
+        "picks record it, so scripted evaluations feed `writeit leaderboard` honestly",
+    )
 
     p = add("list", "runs, newest first")
     p.add_argument("--pipeline", metavar="P", help="only runs of this pipeline")
@@ -126,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("validate", "check pipeline and style files")
     p.add_argument("files", nargs="+", metavar="FILE")
+
+    p = add("leaderboard", "model ratings from your picks (Bradley-Terry, position bias per slot)")
+    p.add_argument("--step", metavar="S", help="only picks made on steps named S")
+    p.add_argument("--pipeline", metavar="P", help="only picks in runs of pipeline P")
 
     add("pipelines", "pipelines you can run")
     add("styles", "style primers you can use")

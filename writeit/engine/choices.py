@@ -11,6 +11,7 @@ from datetime import datetime
 
 from writeit.domain.events import FeedbackGiven, ResponsePicked, StepEdited
 from writeit.domain.models import PipelineRun
+from writeit.domain.provenance import ParagraphSource
 from writeit.engine.branching import Build
 
 Clock = Callable[[], datetime]
@@ -35,12 +36,23 @@ def pick(index: int, shown_order: list[str] | None, now: Clock) -> Build:
     return build
 
 
-def edit(content: str, sources: list[str] | None, now: Clock) -> Build:
-    """The writer's own (or merged) text goes forward instead of a pick."""
+def edit(
+    content: str,
+    sources: list[str] | None,
+    now: Clock,
+    provenance: list[ParagraphSource] | None = None,
+) -> Build:
+    """The writer's own (or merged) text goes forward instead of a pick; a stitch's
+    `provenance` says, paragraph by paragraph, which response and model it came from."""
 
     def build(run: PipelineRun, name: str) -> StepEdited:
         return StepEdited(
-            run_id=run.run_id, at=now(), step=name, content=content, sources=sources or []
+            run_id=run.run_id,
+            at=now(),
+            step=name,
+            content=content,
+            sources=sources or [],
+            provenance=provenance or [],
         )
 
     return build

@@ -14,11 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from writeit import logs
 from writeit.domain import catalog
 from writeit.domain.catalog import Catalog
+from writeit.domain.compare import display_order
 from writeit.domain.config import UserConfig, load_user_config
 from writeit.domain.errors import IllegalTransition, NotFound, WriteItError
 from writeit.domain.events import (
@@ -31,6 +32,7 @@ from writeit.domain.events import (
 from writeit.domain.fold import apply
 from writeit.domain.models import PipelineRun
 from writeit.domain.pipeline import LoadedPipeline
+from writeit.domain.provenance import ParagraphSource
 from writeit.domain.redact import secret_values
 from writeit.domain.rules import Action, Rules, rules, run_state
 from writeit.domain.status import RunStatus, StepStatus
@@ -42,6 +44,7 @@ from writeit.engine.eventlog import EventListener, EventLog
 from writeit.engine.exporting import export_bytes, export_text, run_shape, write_to
 from writeit.engine.fanout import DeltaListener, NoticeListener, StreamJob
 from writeit.engine.headless import PickStrategy
+from writeit.engine.leaderboard import leaderboard
 from writeit.engine.models import resolve_models
 from writeit.engine.pages import Family, RunPage, RunQuery, family_of, scan_page
 from writeit.engine.preferences import save_preference
@@ -55,6 +58,9 @@ from writeit.engine.workspace import Workspace
 from writeit.providers.lifecycle import ModelStatus
 from writeit.providers.registry import ProviderInfo, ProviderRegistry
 from writeit.storage.store import Store, utcnow
+
+if TYPE_CHECKING:
+    from writeit.domain.ratings import Leaderboard
 
 Clock = Callable[[], datetime]
 DAMAGED_STATE = "damaged (see writeit doctor)"  # a list's words for a run it cannot read
@@ -265,6 +271,18 @@ class Engine:
                 return DAMAGED_STATE
         return run_state(run, self.is_streaming(run.run_id))
 
+    def leaderboard(
+        self,
+        *,
+        step: str | None = None,
+        pipeline: str | None = None,
+        bootstrap: int = 200,
+    ) -> Leaderboard:
+        """Model ratings from every pick in the store (Bradley-Terry with a term per display
+        slot, 95% bootstrap intervals); `writeit leaderboard` and the TUI's screen."""
+        run_ids = self._store.recent_run_ids(pipeline=pipeline)
+        return leaderboard(run_ids, self._store.events, step, bootstrap)
+
     def doctor(self, repair: bool = False) -> DoctorReport:
         """Check every run (events dense and readable, derived keys equal to a replay);
         `repair` rebuilds derived keys from the log and never touches an event."""
@@ -370,7 +388,6 @@ class Engine:
         self, run_id: str, strategy: PickStrategy, *, shuffle: bool = False
     ) -> PipelineRun:
         """Stream every remaining step and pick with `strategy` (headless `writeit run`)."""
-        del shuffle  # shown order is the model order until shuffled display lands
         run = self.load(run_id)
         strategy.check_fanout(self.fanout_sizes(run))
         while run.status is not RunStatus.COMPLETED:
@@ -378,11 +395,13 @@ class Engine:
             if not run.steps[step].response_ids or run.steps[step].status is StepStatus.PENDING:
                 run = await self.run_step(run_id, step)
             try:
-                index = strategy.choose(run.steps[step])
+                # --shuffle: shown in the run screen's order, and --pick N counts in it
+                order = display_order(run.steps[step].response_ids) if shuffle else None
+                index = strategy.choose(run.steps[step], order)
             except WriteItError as exc:
                 self.mark_error(run_id, str(exc))
                 raise
-            run = self.load(self.pick(run_id, index, step=step))
+            run = self.load(self.pick(run_id, index, step=step, shown_order=order))
         return run
 
     def fanout_sizes(self, run: PipelineRun) -> dict[str, int]:
@@ -458,11 +477,13 @@ class Engine:
         *,
         step: str | None = None,
         sources: list[str] | None = None,
+        provenance: list[ParagraphSource] | None = None,
     ) -> str:
-        """Continue with `content` (an edit or a merge of responses) instead of a pick."""
+        """Continue with `content` (an edit or a merge of responses) instead of a pick;
+        a stitch says where each paragraph came from (`provenance`, kept in the event)."""
         if not content.strip():
             raise WriteItError("edited content is empty")
-        build = choices.edit(content, sources, self._now)
+        build = choices.edit(content, sources, self._now, provenance)
         return self._perform(run_id, step, Action.EDIT, build)
 
     def revise(self, run_id: str, *, step: str | None = None, feedback: str | None = None) -> str:

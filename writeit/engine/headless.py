@@ -44,8 +44,9 @@ class PickStrategy:
                     f"{'s' if count != 1 else ''}; use 1-{count}, first or longest"
                 )
 
-    def choose(self, step: StepState) -> int:
-        """The 0-based index this strategy picks among a finished step's responses."""
+    def choose(self, step: StepState, shown_order: list[str] | None = None) -> int:
+        """The 0-based index this strategy picks among a finished step's responses; with a
+        `shown_order` (a shuffled display), `N` counts in that order, as the TUI's keys do."""
         responses = step.ordered_responses()
         usable = [i for i, r in enumerate(responses) if r.usable]
         # Automatic picks take only complete answers, never the partial text of a failed stream.
@@ -62,6 +63,8 @@ class PickStrategy:
         index = number - 1
         if index >= len(responses):
             raise WriteItError(f"step '{step.name}': there is no response {number}")
+        if shown_order:
+            index = step.response_ids.index(shown_order[index])
         if index not in usable:
             raise WriteItError(
                 f"step '{step.name}': response {number} is {responses[index].status}"

@@ -78,7 +78,23 @@ def history_appendix(run: PipelineRun) -> str:
             lines += [_quote(r["content"] or f"_({r['status']})_"), ""]
         if step["selected"] is None and step["content"]:
             lines += ["#### Edited version (went forward)", "", _quote(step["content"]), ""]
+            lines += _provenance(step.get("provenance", []))
     return strip_control("\n".join(lines).rstrip() + "\n")
+
+
+def _provenance(sources: list[dict[str, Any]]) -> list[str]:
+    """Where each paragraph of a stitched edit came from, one line per paragraph."""
+    if not sources:
+        return []
+    lines = ["Paragraph sources:", ""]
+    for i, s in enumerate(sources):
+        if s["response_id"] is None:
+            where = "written by the writer"
+        else:
+            where = f"{s['model']}, paragraph {s['paragraph'] + 1}"
+            where += " (edited)" if s["edited"] else ""
+        lines.append(f"{i + 1}. {where}")
+    return [*lines, ""]
 
 
 def _one_line(text: str) -> str:

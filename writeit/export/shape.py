@@ -55,7 +55,7 @@ def cost_totals(run: PipelineRun) -> dict[str, Any]:
 
 
 def step_shape(step: StepState) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "name": step.name,
         "status": step.status.value,
         "selected": step.selected,
@@ -63,6 +63,9 @@ def step_shape(step: StepState) -> dict[str, Any]:
         "content": step.content,
         "responses": [response_shape(r) for r in step.ordered_responses()],
     }
+    if step.provenance:  # a stitched edit: where each paragraph of `content` came from
+        out["provenance"] = [p.model_dump() for p in step.provenance]
+    return out
 
 
 def export_shape(run: PipelineRun) -> dict[str, Any]:
