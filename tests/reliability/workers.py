@@ -8,6 +8,8 @@ reader HOME STOP_FILE       list, show and history every run it sees, in-process
 hammer HOME RUN TAG N       append N feedback events (TAG-0 .. TAG-N-1) to step `angles` of RUN
                             as fast as it can once HOME/go exists, while another hammer does the
                             same to the same run.
+streamer HOME RUN           stream and pick every step of RUN; after each pick, touch
+                            HOME/picked-STEP and wait for HOME/go-STEP before the next step.
 """
 
 from __future__ import annotations
@@ -112,9 +114,28 @@ def hammer(home: Path, run_id: str, tag: str, n: int) -> None:
             )
 
 
+async def streamer(home: Path, run_id: str) -> None:
+    import time
+
+    engine = Engine.open(home)
+    try:
+        for step in engine.load(run_id).step_order:
+            await engine.run_step(run_id, step)
+            engine.pick(run_id, 0, step=step)
+            (home / f"picked-{step}").touch()
+            deadline = time.monotonic() + 60
+            while not (home / f"go-{step}").exists() and time.monotonic() < deadline:
+                time.sleep(0.005)
+    finally:
+        await engine.aclose()
+        engine.close()
+
+
 def entry(argv: list[str]) -> int:
     try:
-        if argv[0] == "hammer":
+        if argv[0] == "streamer":
+            asyncio.run(streamer(Path(argv[1]), argv[2]))
+        elif argv[0] == "hammer":
             hammer(Path(argv[1]), argv[2], argv[3], int(argv[4]))
         elif argv[0] == "writer":
             n, grown = asyncio.run(writer(Path(argv[1]), int(argv[2]), int(argv[3])))

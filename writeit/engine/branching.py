@@ -7,15 +7,41 @@ is checked against the branch's state in memory first, so an illegal one writes 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
+from writeit.domain.errors import IllegalTransition
 from writeit.domain.events import Event, RunCreated, RunStatusChanged
 from writeit.domain.fold import apply, fold
 from writeit.domain.models import PipelineRun, StepState
 from writeit.domain.status import RunStatus, StepStatus
+from writeit.storage.liveness import Owner
 
 Build = Callable[[PipelineRun, str], Event | None]
+
+
+def streaming_owner(
+    run: PipelineRun, steps: Sequence[str], owners: Mapping[str, Owner]
+) -> str | None:
+    """Who streams a response of `steps` ("process 4242 is streaming step 'draft'"), if anyone."""
+    for name in steps:
+        for r in run.steps[name].ordered_responses():
+            if not r.finished:
+                owner = owners.get(r.response_id)
+                who = owner.describe() if owner is not None else "another process"
+                return f"{who} is streaming step '{name}' of run {run.run_id[:8]}"
+    return None
+
+
+def refuse_streaming(run: PipelineRun, steps: Sequence[str], owners: Mapping[str, Owner]) -> None:
+    """Refuse a branch that would copy a response still streaming, naming who streams it.
+
+    Called inside the write transaction that appends the branch: a copy of a streaming response
+    would be frozen in the child's log while the parent's stream goes on changing it.
+    """
+    streaming = streaming_owner(run, steps, owners)
+    if streaming is not None:
+        raise IllegalTransition(f"cannot branch: {streaming}; wait for it to finish, then branch")
 
 
 def branch_events(run: PipelineRun, from_step: str, *, carry: bool, at: datetime) -> list[Event]:
@@ -38,6 +64,8 @@ def branch_events(run: PipelineRun, from_step: str, *, carry: bool, at: datetime
                 responses={k: v.model_copy(deep=True) for k, v in point.responses.items()},
                 feedback=point.feedback,
                 attempt=point.attempt,
+                sections=[s.model_copy(deep=True) for s in point.sections],  # picks kept
+                title=point.title,
             )
         )
     created = RunCreated(

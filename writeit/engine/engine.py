@@ -38,7 +38,13 @@ from writeit.domain.rules import Action, Rules, rules, run_state
 from writeit.domain.status import RunStatus, StepStatus
 from writeit.domain.style import LoadedStyle, StylePrimer
 from writeit.engine import choices
-from writeit.engine.branching import Build, branch_events, plan
+from writeit.engine.branching import (
+    Build,
+    branch_events,
+    plan,
+    refuse_streaming,
+    streaming_owner,
+)
 from writeit.engine.doctor import DoctorReport, doctor
 from writeit.engine.eventlog import EventListener, EventLog
 from writeit.engine.exporting import export_bytes, export_text, run_shape, write_to
@@ -57,6 +63,7 @@ from writeit.engine.streaming import Streams
 from writeit.engine.workspace import Workspace
 from writeit.providers.lifecycle import ModelStatus
 from writeit.providers.registry import ProviderInfo, ProviderRegistry
+from writeit.storage.liveness import Owner
 from writeit.storage.store import Store, utcnow
 
 if TYPE_CHECKING:
@@ -440,21 +447,27 @@ class Engine:
         self, run_id: str, step: str | None, action: Action, build: Build, index: int | None = None
     ) -> str:
         """Append the action `build` makes, branching first if it would change the past."""
-        run = self.load(run_id)
-        step = self._step_of(run, step)
-        verdict = self._guard(run, step, action, index)
-        branch = verdict.continues_in_branch(action)
-        events = plan(run, step, build, branch=branch, at=self._now())
-        if events and not branch and run.status in (RunStatus.ERROR, RunStatus.PAUSED):
-            # Choosing on a run that stopped resumes it (a pick or edit of the last step
-            # completes it, which only a running run may do); check both before writing either.
-            resume = RunStatusChanged(run_id=run_id, at=self._now(), status=RunStatus.RUNNING)
-            events.insert(0, resume)
-            probe: PipelineRun | None = run.model_copy(deep=True)
-            for event in events:
-                probe = apply(probe, event)
-        for event in events:
-            self._append(event)
+        step = self._step_of(self.load(run_id), step)
+
+        def decide(run: PipelineRun, owners: Mapping[str, Owner]) -> list[Event]:
+            # Decided on the run as the write transaction sees it (another process may have
+            # moved it since it was shown): a branch copies exactly what the parent holds.
+            verdict = self._guard(run, step, action, index)
+            branch = verdict.continues_in_branch(action)
+            if branch:
+                refuse_streaming(run, run.step_order[: run.step_order.index(step) + 1], owners)
+            events = plan(run, step, build, branch=branch, at=self._now())
+            if events and not branch and run.status in (RunStatus.ERROR, RunStatus.PAUSED):
+                # Choosing on a run that stopped resumes it (a pick or edit of the last step
+                # completes it, which only a running run may do); check both before writing.
+                resume = RunStatusChanged(run_id=run_id, at=self._now(), status=RunStatus.RUNNING)
+                events.insert(0, resume)
+                probe: PipelineRun | None = run.model_copy(deep=True)
+                for event in events:
+                    probe = apply(probe, event)
+            return events
+
+        events = self._log.append_planned(run_id, decide)
         self._store.sync()
         return events[0].run_id if events else run_id
 
@@ -508,10 +521,17 @@ class Engine:
                 f"run {run.run_id[:8]} has no step '{from_step}' "
                 f"(steps: {', '.join(run.step_order)})"
             )
-        self._guard(run, from_step, Action.BRANCH)
-        events = branch_events(run, from_step, carry=False, at=self._now())
-        for event in events:
-            self._append(event)
+        at = self._now()
+
+        def decide(state: PipelineRun, owners: Mapping[str, Owner]) -> list[Event]:
+            try:
+                self._guard(state, from_step, Action.BRANCH)
+            except IllegalTransition as refused:
+                who = streaming_owner(state, state.step_order, owners)
+                raise IllegalTransition(f"{refused} ({who})" if who else str(refused)) from None
+            return branch_events(state, from_step, carry=False, at=at)
+
+        events = self._log.append_planned(run_id, decide)  # decided in the appending txn
         self._store.sync()
         return events[0].run_id
 

@@ -13,10 +13,11 @@ from typing import TypeVar
 
 from writeit import logs
 from writeit.domain.errors import IllegalTransition
-from writeit.domain.events import Event, ResponseFinished
+from writeit.domain.events import Event, ResponseFinished, StepStarted
 from writeit.domain.status import ResponseStatus
 from writeit.engine.fanout import DeltaListener, NoticeListener
-from writeit.storage.store import Store, pid_alive
+from writeit.storage.liveness import own_start
+from writeit.storage.store import Decide, Store
 
 EventListener = Callable[[Event], None]
 E = TypeVar("E", bound=Event)
@@ -60,17 +61,28 @@ class EventLog:
         return unsubscribe
 
     def append(self, event: E, blobs: Mapping[bytes, bytes] | None = None) -> E:
-        stamped = self.store.append(event, blobs)
+        stamped = self.store.append(_owned(event), blobs)
+        self._told(stamped)
+        return stamped
+
+    def append_planned(self, run_id: str, decide: Decide) -> list[Event]:
+        """Append what `decide` makes of the run's stored state, decided and written in one
+        write transaction (see `Store.append_planned`); listeners hear each event after it."""
+        stamped = self.store.append_planned(run_id, lambda s, o: [_owned(e) for e in decide(s, o)])
+        for event in stamped:
+            self._told(event)
+        return stamped
+
+    def _told(self, stamped: Event) -> None:
         logs.event(stamped)
         for listener in list(self.on_event):
             listener(stamped)
-        return stamped
 
     def recover_interrupted(self) -> int:
         """Responses whose streaming process is gone become `interrupted`, keeping their text."""
         count = 0
-        for run_id, step, response_id, pid in self.store.active_responses():
-            if pid == os.getpid() or pid_alive(pid):
+        for run_id, step, response_id, owner in self.store.active_responses():
+            if owner.alive():
                 continue
             try:
                 self.append(
@@ -89,3 +101,15 @@ class EventLog:
         if count:
             self.store.sync()
         return count
+
+
+def _owned(event: E) -> E:
+    """A step this process starts records when the process started, beside its pid, so that
+    after a crash no later process with the same pid passes for its owner."""
+    if (
+        isinstance(event, StepStarted)
+        and event.owner_pid == os.getpid()
+        and event.owner_started is None
+    ):
+        return event.model_copy(update={"owner_started": own_start()})
+    return event

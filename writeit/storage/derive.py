@@ -68,8 +68,11 @@ def derive(txn: Any, event: Event) -> Writes:
             writes[keys.step_responses(event.run_id, step_name)] = json.dumps(
                 step.response_ids
             ).encode()
-            marker = json.dumps({"step": step_name, "pid": event.owner_pid}).encode()
-            for rid in step.response_ids:
+            marker = json.dumps(
+                {"step": step_name, "pid": event.owner_pid, "started": event.owner_started}
+            ).encode()
+            for stub in event.responses:
+                rid = stub.response_id
                 writes[keys.response(rid)] = step.responses[rid].model_dump_json().encode()
                 writes[keys.active(event.run_id, rid)] = marker
     return writes
@@ -113,7 +116,8 @@ def _run_created(txn: Any, event: RunCreated) -> Writes:
                 step.response_ids
             ).encode()
         for rid, r in step.responses.items():
-            writes[keys.response(rid)] = r.model_dump_json().encode()
+            if txn.get(keys.response(rid)) is None:  # a branch's copy: the parent's key stays
+                writes[keys.response(rid)] = r.model_dump_json().encode()
     if state.parent_run_id:
         writes[keys.branch_parent(state.run_id)] = state.parent_run_id.encode()
         raw = txn.get(keys.branch_children(state.parent_run_id))

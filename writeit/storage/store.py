@@ -5,9 +5,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -22,6 +21,7 @@ from writeit.domain.status import RunStatus
 from writeit.storage import keys
 from writeit.storage.datafile import check_data_file
 from writeit.storage.derive import derive, load_responses, load_run_snapshot
+from writeit.storage.liveness import Owner
 from writeit.storage.migrations import migrate
 from writeit.storage.scan import last_key, scan, scan_reverse, scan_values
 
@@ -32,6 +32,9 @@ MIN_PREFIX = 6
 
 E = TypeVar("E", bound=Event)
 T = TypeVar("T")
+# Decides, from a run's state as a write transaction sees it and the owners of its streaming
+# responses, which events to append (raising, and so writing nothing, to refuse).
+Decide = Callable[[PipelineRun, Mapping[str, Owner]], Sequence[Event]]
 
 
 class StoreError(WriteItError):
@@ -98,26 +101,48 @@ class Store:
         Raises (and writes nothing) when the event is illegal for the stored state.
         """
 
-        def txn_body(txn: Any) -> E:
-            seq = self._next_seq(txn, event.run_id)
-            if isinstance(event, RunCreated) and (seq != 0 or txn.get(keys.run(event.run_id))):
-                raise IllegalTransition(f"run {event.run_id} already exists")
-            stamped = cast(E, event.model_copy(update={"seq": seq}))
-            writes = derive(txn, stamped)
-            txn.put(keys.event(event.run_id, seq), stamped.model_dump_json().encode())
-            for key, value in writes.items():
-                if value is None:
-                    txn.delete(key)
-                else:
-                    txn.put(key, value)
-            for key, value in (blobs or {}).items():
-                txn.put(key, value, overwrite=False)
-            return stamped
+        stamped = self._write(lambda txn: self._append_in(txn, event, blobs))
+        self._sync_if_due()
+        return stamped
 
-        stamped = self._write(txn_body)
+    def append_planned(self, run_id: str, decide: Decide) -> list[Event]:
+        """Append what `decide` makes of the run's state, decided inside the write transaction
+        that appends it: no event of another process can come between what was read and what
+        is written (a branch copies exactly what its parent holds as it is created).
+
+        `decide` gets the state and the owners of the run's streaming responses; it refuses by
+        raising, and then nothing is written. Its events are appended in order, in this
+        transaction, each with its derived keys; they may be for another run (a new branch).
+        """
+
+        def body(txn: Any) -> list[Event]:
+            events = decide(self._state(txn, run_id), _owners(txn, run_id))
+            return [self._append_in(txn, e, None) for e in events]
+
+        stamped = self._write(body)
+        self._sync_if_due()
+        return stamped
+
+    @classmethod
+    def _append_in(cls, txn: Any, event: E, blobs: Mapping[bytes, bytes] | None) -> E:
+        seq = cls._next_seq(txn, event.run_id)
+        if isinstance(event, RunCreated) and (seq != 0 or txn.get(keys.run(event.run_id))):
+            raise IllegalTransition(f"run {event.run_id} already exists")
+        stamped = cast(E, event.model_copy(update={"seq": seq}))
+        writes = derive(txn, stamped)
+        txn.put(keys.event(event.run_id, seq), stamped.model_dump_json().encode())
+        for key, value in writes.items():
+            if value is None:
+                txn.delete(key)
+            else:
+                txn.put(key, value)
+        for key, value in (blobs or {}).items():
+            txn.put(key, value, overwrite=False)
+        return stamped
+
+    def _sync_if_due(self) -> None:
         if time.monotonic() - self._last_sync >= SYNC_INTERVAL_S:
             self.sync()
-        return stamped
 
     def put_meta(self, key: bytes, value: bytes | None) -> None:
         """Write one non-event key (session bookkeeping)."""
@@ -163,23 +188,25 @@ class Store:
     def load_run(self, run_id: str) -> PipelineRun:
         """The latest state of a run, from its snapshots (no replay)."""
 
-        def body(txn: Any) -> PipelineRun:
-            try:
-                state = load_run_snapshot(txn, run_id)
-                if state is None:
-                    raise NotFound(f"no run {run_id}")
-                for step in state.steps.values():
-                    load_responses(txn, step)
-            except ValueError as exc:  # pydantic's ValidationError, bad JSON, bad UTF-8
-                raise DamagedRun(
-                    f"run {run_id[:8]}: a stored snapshot is damaged ({_first_line(exc)}); "
-                    "`writeit doctor --repair` rebuilds it from the log"
-                ) from None
-            state.last_seq = self._next_seq(txn, run_id) - 1
-            return state
-
-        result: PipelineRun = self._read(body)
+        result: PipelineRun = self._read(lambda txn: self._state(txn, run_id))
         return result
+
+    @classmethod
+    def _state(cls, txn: Any, run_id: str) -> PipelineRun:
+        """The run's state from its snapshots, as `txn` sees them."""
+        try:
+            state = load_run_snapshot(txn, run_id)
+            if state is None:
+                raise NotFound(f"no run {run_id}")
+            for step in state.steps.values():
+                load_responses(txn, step)
+        except ValueError as exc:  # pydantic's ValidationError, bad JSON, bad UTF-8
+            raise DamagedRun(
+                f"run {run_id[:8]}: a stored snapshot is damaged ({_first_line(exc)}); "
+                "`writeit doctor --repair` rebuilds it from the log"
+            ) from None
+        state.last_seq = cls._next_seq(txn, run_id) - 1
+        return state
 
     def get_raw(self, key: bytes) -> bytes | None:
         def body(txn: Any) -> bytes | None:
@@ -281,14 +308,14 @@ class Store:
             raise WriteItError(f"run id '{prefix}' is ambiguous: give more characters")
         return found[0]
 
-    def active_responses(self) -> list[tuple[str, str, str, int | None]]:
-        """(run_id, step, response_id, pid) of every response recorded as streaming."""
+    def active_responses(self) -> list[tuple[str, str, str, Owner]]:
+        """(run_id, step, response_id, owner) of every response recorded as streaming."""
 
         out = []
         for key, value in self._read(lambda txn: list(scan(txn, keys.ACTIVE_PREFIX))):
             _, run_id, rid = key.decode().split(":", 2)
             marker = json.loads(value)
-            out.append((run_id, marker["step"], rid, marker.get("pid")))
+            out.append((run_id, marker["step"], rid, _owner(marker)))
         return out
 
     def read(self, body: Callable[[Any], T]) -> T:
@@ -418,17 +445,15 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def pid_alive(pid: int | None) -> bool:
-    """Whether a process with this pid still exists (signal 0 probes without signalling)."""
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _owner(marker: dict[str, Any]) -> Owner:
+    """The owner an `active:` marker names (markers before schema 3 hold only a pid)."""
+    return Owner(marker.get("pid"), marker.get("started"))
+
+
+def _owners(txn: Any, run_id: str) -> dict[str, Owner]:
+    """The owner of each response of `run_id` marked streaming, by response id."""
+    prefix = keys.active(run_id, "")
+    return {k[len(prefix) :].decode(): _owner(json.loads(v)) for k, v in scan(txn, prefix)}
 
 
 def utcnow() -> datetime:
