@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from writeit.cli.estimate import check_first_step, show_estimate
 from writeit.cli.leaderboard import show_leaderboard
 from writeit.cli.output import emit_json, note, run_row, say, show_run, table
-from writeit.cli.search import cmd_search
 from writeit.domain.errors import ValidationProblem, WriteItError
 from writeit.domain.events import Event, ResponseFinished, ResponsePicked, StepStarted
 from writeit.domain.models import PipelineRun
@@ -52,8 +52,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     inputs = parse_input_pairs(args.input)
     models = parse_model_specs(args.model)
     with Engine.open(home_of(args)) as engine:
+        if args.estimate:  # before prepare_run: an estimate may leave required inputs out
+            estimate = engine.estimate(args.pipeline, inputs, style=args.style, models=models)
+            show_estimate(args, estimate, args.budget or engine.config.budget_usd)
+            return 0
         plan = engine.prepare_run(args.pipeline, inputs, style=args.style, models=models)
         strategy.check_fanout(plan.fanout_sizes)
+        budget = args.budget or engine.config.budget_usd
+        if budget is not None and not args.over_budget:  # refused before a run exists
+            check_first_step(
+                engine.estimate(plan.pipeline, plan.inputs, style=args.style, models=models),
+                budget,
+            )
         uses_offline = any(
             ref.startswith("offline:") for refs in plan.models.values() for ref in refs
         )
@@ -61,10 +71,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             note("no API key set: running on the built-in offline models")
         for warning in plan.warnings:
             note(f"warning: {warning}")
-        run = engine.start_run(plan.pipeline, plan.inputs, style=args.style, models=models)
+        run = engine.start_run(
+            plan.pipeline, plan.inputs, style=args.style, models=models, budget_usd=budget
+        )
         note(f"run {run.run_id} ({run.pipeline})")
         engine.subscribe(on_event=Progress().on_event)
-        run = asyncio.run(_run_to_end(engine, run.run_id, strategy, args.shuffle))
+        run = asyncio.run(_run_to_end(engine, run.run_id, strategy, args.over_budget, args.shuffle))
         if wants_json(args):
             emit_json(engine.describe(run) | {"state": engine.state_of(run)})
         else:
@@ -73,10 +85,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 async def _run_to_end(
-    engine: Engine, run_id: str, strategy: PickStrategy, shuffle: bool
+    engine: Engine, run_id: str, strategy: PickStrategy, over_budget: bool, shuffle: bool
 ) -> PipelineRun:
     try:
-        return await engine.run_to_end(run_id, strategy, shuffle=shuffle)
+        return await engine.run_to_end(
+            run_id, strategy, over_budget=over_budget, shuffle=shuffle
+        )
     finally:
         await engine.aclose()  # provider HTTP pools belong to this event loop
 
@@ -190,7 +204,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def _describe(event: Event) -> str:
-    fields = ("step", "status", "index", "pipeline", "branch_point", "feedback")
+    fields = ("step", "status", "index", "pipeline", "branch_point", "feedback", "budget_usd")
     parts = [f"{f}={getattr(event, f)}" for f in fields if getattr(event, f, None) is not None]
     text = getattr(event, "text", None)
     if text:
@@ -420,7 +434,6 @@ COMMANDS: dict[str | None, Handler] = {
     "styles": cmd_styles,
     "models": cmd_models,
     "leaderboard": cmd_leaderboard,
-    "search": cmd_search,
 }
 
 

@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Any
 
+from writeit.domain.budget import budget_state
 from writeit.domain.models import PipelineRun
 from writeit.domain.redact import strip_control
 
@@ -89,6 +90,8 @@ def show_run(run: PipelineRun, children: list[str], state: str) -> None:
         f"totals: {t.input_tokens} input tokens, {t.output_tokens} output tokens, "
         f"cost {t.describe()}"
     )
+    if run.budget_usd is not None:
+        say(f"budget: {budget_state(run).describe()}")
     if run.article:
         say("")
         say(run.article)

@@ -20,6 +20,17 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _usd(text: str) -> float:
+    """An argparse type: a positive amount of US dollars (`0.50`, `$2`)."""
+    try:
+        value = float(text.strip().lstrip("$"))
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive amount of USD")
+    return value
+
+
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -44,6 +55,13 @@ def _run_options(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="[STEP=]PROVIDER:MODEL,...",
         help="models for a step (or every step), e.g. draft=openai:gpt-4o-mini,offline:writer",
+    )
+    p.add_argument(
+        "--budget",
+        type=_usd,
+        metavar="USD",
+        help="the run's spending limit in USD (default: budget_usd in config.yaml); a step "
+        "that may cross what remains is refused, streams stop when it is reached",
     )
 
 
@@ -76,6 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N|first|longest",
         help="which response to pick at each step: the Nth (from 1), the first that completed "
         "(in model order), or the longest (default: first)",
+    )
+    p.add_argument(
+        "--estimate",
+        action="store_true",
+        help="print what each step would cost per model (a range; ≈ input tokens counted "
+        "locally, output from earlier runs or up to max_tokens) and write nothing",
+    )
+    p.add_argument(
+        "--over-budget",
+        action="store_true",
+        help="start steps whose upper estimate crosses what remains of the budget (streams "
+        "still stop when the budget is reached)",
     )
     p.add_argument(
         "--shuffle",
@@ -136,21 +166,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("leaderboard", "model ratings from your picks (Bradley-Terry, position bias per slot)")
     p.add_argument("--step", metavar="S", help="only picks made on steps named S")
     p.add_argument("--pipeline", metavar="P", help="only picks in runs of pipeline P")
-
-    p = add("search", "find runs by what they say: topics, inputs, responses, edits, feedback")
-    p.add_argument(
-        "query",
-        nargs="*",
-        metavar="WORD",
-        help="every word must appear (word stems match: 'streams' finds 'streaming'); "
-        "a trailing * matches a prefix",
-    )
-    p.add_argument("--limit", type=_positive, default=20, help="at most this many (default 20)")
-    p.add_argument(
-        "--rebuild",
-        action="store_true",
-        help="rebuild the index ($WRITEIT_HOME/search.sqlite) from every run's log first",
-    )
 
     add("pipelines", "pipelines you can run")
     add("styles", "style primers you can use")

@@ -99,11 +99,14 @@ class UserConfig(_Strict):
     theme: str | None = None
     keymap: dict[str, str] = Field(default_factory=dict)
     export_format: Literal["yaml", "markdown", "html", "docx"] = "yaml"
+    blind: bool = False  # run screens start in blind mode: model names hidden until a pick
     max_concurrent_pipelines: int = Field(default=3, ge=1, le=32)
     providers: dict[str, ProviderConfig] = Field(default_factory=dict)
     pricing: dict[str, Price] = Field(default_factory=dict)
     retry: RetryConfig = Field(default_factory=RetryConfig)
     timeouts: TimeoutConfig = Field(default_factory=TimeoutConfig)
+    # Every new run's spending limit in USD unless `--budget` or the form says otherwise.
+    budget_usd: float | None = Field(default=None, gt=0, le=1_000_000)
 
     @field_validator("default_models")
     @classmethod

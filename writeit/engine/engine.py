@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from writeit import logs
 from writeit.domain import catalog
+from writeit.domain.budget import BUDGET, BudgetState, OverBudget, budget_state, check_budget
 from writeit.domain.catalog import Catalog
 from writeit.domain.compare import display_order
 from writeit.domain.config import UserConfig, load_user_config
 from writeit.domain.errors import IllegalTransition, NotFound, WriteItError
+from writeit.domain.estimate import RunEstimate, StepEstimate
 from writeit.domain.events import (
+    BudgetSet,
     Event,
     ResponseStub,
     RunArchived,
@@ -35,7 +38,7 @@ from writeit.domain.pipeline import LoadedPipeline
 from writeit.domain.provenance import ParagraphSource
 from writeit.domain.redact import secret_values
 from writeit.domain.rules import Action, Rules, rules, run_state
-from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
+from writeit.domain.status import RunStatus, StepStatus
 from writeit.domain.style import LoadedStyle, StylePrimer
 from writeit.engine import choices
 from writeit.engine.branching import (
@@ -45,7 +48,9 @@ from writeit.engine.branching import (
     refuse_streaming,
     streaming_owner,
 )
+from writeit.engine.budget import LiveSpend, spend_for
 from writeit.engine.doctor import DoctorReport, doctor
+from writeit.engine.estimate import Estimator, remaining_steps
 from writeit.engine.eventlog import EventListener, EventLog
 from writeit.engine.exporting import export_bytes, export_text, run_shape, write_to
 from writeit.engine.fanout import DeltaListener, NoticeListener, StreamJob
@@ -56,7 +61,6 @@ from writeit.engine.pages import Family, RunPage, RunQuery, family_of, scan_page
 from writeit.engine.preferences import save_preference
 from writeit.engine.prompts import step_prompt
 from writeit.engine.requests import step_requests
-from writeit.engine.sectioning import plan_event, section_round
 from writeit.engine.sessions import Sessions
 from writeit.engine.starting import RunPlan, prepare_run
 from writeit.engine.stored import stored_pipeline, stored_style
@@ -105,6 +109,7 @@ class Engine:
         self._streams = Streams(
             self._log, self._registry, self._secrets, self.config.max_concurrent_pipelines
         )
+        self._estimator = Estimator(self._store, self._registry)
 
     @classmethod
     def open(
@@ -256,15 +261,9 @@ class Engine:
     def is_streaming(self, run_id: str) -> bool:
         return self._streams.is_streaming(run_id)
 
-    def rules(
-        self, run: PipelineRun, viewed: str | None = None, *, section: int | None = None
-    ) -> Rules:
-        """The rulebook's answer for `run` with `viewed` (and on a section step, `section`) on
-        screen, as this process sees it."""
-        name = viewed or run.current_step or run.step_order[-1]
-        item_step = self.pipeline_of(run).config.step(name).select == "item"
-        streaming = self.is_streaming(run.run_id)
-        return rules(run, viewed, streaming, section=section, item_step=item_step)
+    def rules(self, run: PipelineRun, viewed: str | None = None) -> Rules:
+        """The rulebook's answer for `run` with `viewed` on screen, as this process sees it."""
+        return rules(run, viewed, self.is_streaming(run.run_id))
 
     def save_preference(self, key: str, value: str) -> None:
         """Keep a preference the writer chose in the app (the theme) in config.yaml."""
@@ -340,31 +339,92 @@ class Engine:
         models: Mapping[str, Sequence[str]] | None = None,
         budget_usd: float | None = None,
     ) -> PipelineRun:
-        """Create a run (validating inputs, style and models first); no step starts yet."""
-        del budget_usd  # reserved for budgets (DESIGN: Providers); not recorded yet
+        """Create a run (validating inputs, style and models first); no step starts yet.
+        `budget_usd` (else config's `budget_usd`) is recorded as the run's first `BudgetSet`."""
+        budget = check_budget(self.config.budget_usd if budget_usd is None else budget_usd)
         run_plan = self.prepare_run(pipeline, inputs, style=style, models=models)
         event = run_plan.event(str(uuid.uuid4()), self._now())
         self._append(event, run_plan.blobs)
+        if budget is not None:
+            self._append(BudgetSet(run_id=event.run_id, at=self._now(), budget_usd=budget))
         return self.load(event.run_id)
+
+    # -- cost --------------------------------------------------------------------------------
+
+    def estimate(
+        self,
+        pipeline: str | LoadedPipeline,
+        inputs: Mapping[str, str],
+        *,
+        style: str | None = None,
+        models: Mapping[str, Sequence[str]] | None = None,
+    ) -> RunEstimate:
+        """What a new run would cost, step by step (inputs may be missing; writes nothing)."""
+        run_plan = self.prepare_run(pipeline, inputs, style=style, models=models, partial=True)
+        return self._estimator.for_plan(run_plan, self._now())
+
+    def estimate_run(self, run_id: str, steps: Sequence[str] | None = None) -> RunEstimate:
+        """What `steps` (default: every step not done yet) of a run would cost from here."""
+        run = self.load(run_id)
+        names = list(steps) if steps is not None else remaining_steps(run)
+        config = self.pipeline_of(run).config
+        style = self.style_of(run)
+        return self._estimator.for_run(run, config, style, names, lambda s: self.models_for(run, s))
+
+    def estimate_step(self, run_id: str, step: str | None = None) -> StepEstimate:
+        """What streaming `step` (default: the current one) would cost now."""
+        return self.estimate_run(run_id, [self._step_of(self.load(run_id), step)]).steps[0]
+
+    def budget(self, run_id: str) -> BudgetState:
+        """The run's budget, spent (with what its streams cost so far) and remaining."""
+        spend = self._streams.spending.get(run_id)
+        return budget_state(self.load(run_id), spend.live_usd if spend else 0.0)
+
+    def set_budget(self, run_id: str, budget_usd: float | None) -> None:
+        """Set, raise or remove (None) the run's budget: an event; streams see it at once."""
+        budget = check_budget(budget_usd)
+        self._append(BudgetSet(run_id=run_id, at=self._now(), budget_usd=budget))
+        if (spend := self._streams.spending.get(run_id)) is not None:
+            spend.budget_usd, spend.stopped = budget, False
+
+    def live_cost(self, response_id: str) -> float | None:
+        """What a response streaming now has cost so far (None: unknown price or not live)."""
+        return self._streams.live_cost(response_id)
+
+    def _spend_for(
+        self, run: PipelineRun, step: str, stubs: list[ResponseStub], prompt: str, over: bool
+    ) -> LiveSpend:
+        """See `budget.spend_for` (history is read only when the run has a budget)."""
+        return spend_for(
+            run,
+            stubs,
+            prompt,
+            lambda: self.estimate_run(run.run_id, [step]).steps[0],
+            lambda ref: self._registry.status(ref).price,
+            over_budget=over,
+        )
 
     # -- streaming ---------------------------------------------------------------------------
 
-    async def run_step(self, run_id: str, step: str | None = None) -> PipelineRun:
+    async def run_step(
+        self, run_id: str, step: str | None = None, *, over_budget: bool = False
+    ) -> PipelineRun:
         """Fan the step's prompt out to its models and stream every response to the end.
 
-        At most `max_concurrent_pipelines` steps stream at once; others wait their turn.
+        At most `max_concurrent_pipelines` steps stream at once; others wait their turn. A run
+        with a budget refuses (OverBudget) a step whose upper estimate would cross what remains,
+        unless `over_budget`; its streams stop when the spent reaches the budget, either way.
         """
         async with self._streams.slots:
-            return await self._run_step(run_id, step)
+            return await self._run_step(run_id, step, over_budget)
 
-    async def _run_step(self, run_id: str, step: str | None) -> PipelineRun:
+    async def _run_step(self, run_id: str, step: str | None, over_budget: bool) -> PipelineRun:
+
         run = self.load(run_id)
         step = self._step_of(run, step)
         self._guard(run, step, Action.REGENERATE)
         pipeline = self.pipeline_of(run).config
         spec = pipeline.step(step)
-        if spec.sections_of is not None:
-            return await self._run_sections(run, step, None)
         refs = self.models_for(run, step)
         for ref in refs:
             self._registry.check(ref)
@@ -376,6 +436,7 @@ class Engine:
             for p, m in [ref.split(":", 1)]
             for _ in range(per_model)
         ]
+        spend = self._spend_for(run, step, stubs, prompt, over_budget)
         self._append(
             StepStarted(
                 run_id=run_id,
@@ -391,39 +452,8 @@ class Engine:
             StreamJob(run_id=run_id, step=step, response_id=stub.response_id, request=request)
             for stub, request in zip(stubs, requests, strict=True)
         ]
-        await self._streams.stream(run_id, jobs)
+        await self._streams.stream(run_id, jobs, spend)
         finished = self.load(run_id)
-        logs.step_finished(finished, step)
-        return finished
-
-    async def run_section(self, run_id: str, step: str, section: int) -> PipelineRun:
-        """Stream a new round of one section of a section step (its siblings keep their picks)."""
-        async with self._streams.slots:
-            run = self.load(run_id)
-            self._guard(run, step, Action.REGENERATE, section=section)
-            return await self._run_sections(run, step, section)
-
-    async def _run_sections(self, run: PipelineRun, step: str, only: int | None) -> PipelineRun:
-        """Plan a round from the outline (unless `only` restarts one section), then stream every
-        section's responses in one fan-out."""
-        pipeline = self.pipeline_of(run).config
-        refs = self.models_for(run, step)
-        for ref in refs:
-            self._registry.check(ref)
-        probe = run.model_copy(deep=True)
-        planned = [] if only is not None else [plan_event(run, pipeline, step, self._now())]
-        for plan_ in planned:
-            apply(probe, plan_)
-        which = [only] if only is not None else range(len(probe.steps[step].sections))
-        starts, jobs = section_round(
-            probe, pipeline, self.style_of(run), step, refs, which, self._now, os.getpid()
-        )
-        for plan_ in planned:
-            self._append(plan_)
-        for start in starts:
-            self._append(start)
-        await self._streams.stream(run.run_id, jobs)
-        finished = self.load(run.run_id)
         logs.step_finished(finished, step)
         return finished
 
@@ -432,18 +462,27 @@ class Engine:
         return self._streams.cancel(run_id)
 
     async def run_to_end(
-        self, run_id: str, strategy: PickStrategy, *, shuffle: bool = False
+        self,
+        run_id: str,
+        strategy: PickStrategy,
+        *,
+        shuffle: bool = False,
+        over_budget: bool = False,
     ) -> PipelineRun:
-        """Stream every remaining step and pick with `strategy` (headless `writeit run`)."""
+        """Stream every remaining step and pick with `strategy` (headless `writeit run`); stops
+        with OverBudget when a step would cross the budget or its streams reached it."""
+
         run = self.load(run_id)
         strategy.check_fanout(self.fanout_sizes(run))
         while run.status is not RunStatus.COMPLETED:
             step = self._step_of(run, None)
             if not run.steps[step].response_ids or run.steps[step].status is StepStatus.PENDING:
-                run = await self.run_step(run_id, step)
-            if run.steps[step].sections or self.pipeline_of(run).config.step(step).select:
-                run = self.load(self._auto_pick(run, step, strategy))
-                continue
+                run = await self.run_step(run_id, step, over_budget=over_budget)
+                if any(r.cancel_reason == BUDGET for r in run.steps[step].responses.values()):
+                    raise OverBudget(
+                        f"the budget was reached during step '{step}': "
+                        f"{self.budget(run_id).describe()}; its streams stopped with their text"
+                    )
             try:
                 # --shuffle: shown in the run screen's order, and --pick N counts in it
                 order = display_order(run.steps[step].response_ids) if shuffle else None
@@ -454,26 +493,6 @@ class Engine:
             run = self.load(self.pick(run_id, index, step=step, shown_order=order))
         return run
 
-    def _auto_pick(self, run: PipelineRun, step: str, strategy: PickStrategy) -> str:
-        """A headless pick on an item step (an item) or a section step (every open section)."""
-        state = run.steps[step]
-        try:
-            if not state.sections:
-                index, item = strategy.choose_item(state)
-                return self.pick(run.run_id, index, step=step, item=item)
-            chosen = {
-                k: strategy.choose_section(state, k)
-                for k, s in enumerate(state.sections)
-                if not s.picked
-            }
-        except WriteItError as exc:
-            self.mark_error(run.run_id, str(exc))
-            raise
-        target = run.run_id
-        for k, index in chosen.items():
-            target = self.pick(target, index, step=step, section=k)
-        return target
-
     def fanout_sizes(self, run: PipelineRun) -> dict[str, int]:
         """How many responses each step not yet done will stream (models x responses each)."""
         pipeline = self.pipeline_of(run).config
@@ -481,7 +500,6 @@ class Engine:
             name: len(self.models_for(run, name)) * pipeline.responses_for(pipeline.step(name))
             for name in run.step_order
             if run.steps[name].status is not StepStatus.COMPLETED
-            and pipeline.step(name).select is None  # `--pick N` counts items there
         }
 
     # -- choosing ----------------------------------------------------------------------------
@@ -496,18 +514,11 @@ class Engine:
         return step
 
     def _guard(
-        self,
-        run: PipelineRun,
-        step: str,
-        action: Action,
-        index: int | None = None,
-        *,
-        item: int | None = None,
-        section: int | None = None,
+        self, run: PipelineRun, step: str, action: Action, index: int | None = None
     ) -> Rules:
         """Refuse, with the rulebook's reason, what the writer may not do now."""
-        verdict = self.rules(run, step, section=section)
-        reason = verdict.why_not(action, index, item)
+        verdict = self.rules(run, step)
+        reason = verdict.why_not(action, index)
         if reason is None and action is Action.PICK and verdict.cancel_first:
             reason = "cancel the responses still streaming first"
         if reason is not None:
@@ -515,15 +526,7 @@ class Engine:
         return verdict
 
     def _perform(
-        self,
-        run_id: str,
-        step: str | None,
-        action: Action,
-        build: Build,
-        index: int | None = None,
-        *,
-        item: int | None = None,
-        section: int | None = None,
+        self, run_id: str, step: str | None, action: Action, build: Build, index: int | None = None
     ) -> str:
         """Append the action `build` makes, branching first if it would change the past."""
         step = self._step_of(self.load(run_id), step)
@@ -531,7 +534,7 @@ class Engine:
         def decide(run: PipelineRun, owners: Mapping[str, Owner]) -> list[Event]:
             # Decided on the run as the write transaction sees it (another process may have
             # moved it since it was shown): a branch copies exactly what the parent holds.
-            verdict = self._guard(run, step, action, index, item=item, section=section)
+            verdict = self._guard(run, step, action, index)
             branch = verdict.continues_in_branch(action)
             if branch:
                 refuse_streaming(run, run.step_order[: run.step_order.index(step) + 1], owners)
@@ -557,28 +560,10 @@ class Engine:
         *,
         step: str | None = None,
         shown_order: list[str] | None = None,
-        item: int | None = None,
-        section: int | None = None,
     ) -> str:
-        """Pick response `index` (0-based) of the step; returns the run that holds the pick.
-
-        `item`: on an item step, the item of that response's list that goes forward. On a
-        section step, `index` counts within `section` (default: the first one still open)."""
-        build = choices.pick(index, shown_order, self._now, item=item, section=section)
-        return self._perform(run_id, step, Action.PICK, build, index, item=item, section=section)
-
-    def accept_all(self, run_id: str, *, step: str | None = None) -> str:
-        """Pick the first completed response of every section still open; returns the run."""
-        run = self.load(run_id)
-        name = self._step_of(run, step)
-        self._guard(run, name, Action.ACCEPT_ALL)
-        state = run.steps[name]
-        target = run_id
-        for k, section in enumerate(state.sections):
-            done = [r.status is ResponseStatus.COMPLETED for r in state.section_responses(k)]
-            if not section.picked and any(done):
-                target = self.pick(target, done.index(True), step=name, section=k)
-        return target
+        """Pick response `index` (0-based) of the step; returns the run that holds the pick."""
+        build = choices.pick(index, shown_order, self._now)
+        return self._perform(run_id, step, Action.PICK, build, index)
 
     def edit(
         self,
@@ -596,33 +581,17 @@ class Engine:
         build = choices.edit(content, sources, self._now, provenance)
         return self._perform(run_id, step, Action.EDIT, build)
 
-    def revise(
-        self,
-        run_id: str,
-        *,
-        step: str | None = None,
-        feedback: str | None = None,
-        section: int | None = None,
-    ) -> str:
-        """Prepare a regeneration (branching if needed, recording feedback, for one section
-        when `section` is given); returns the run id."""
-        build = choices.feedback(feedback, self._now, section)
+    def revise(self, run_id: str, *, step: str | None = None, feedback: str | None = None) -> str:
+        """Prepare a regeneration (branching if needed, recording feedback); returns the run id."""
+        build = choices.feedback(feedback, self._now)
         action = Action.FEEDBACK if feedback and feedback.strip() else Action.REGENERATE
-        return self._perform(run_id, step, action, build, section=section)
+        return self._perform(run_id, step, action, build)
 
     async def regenerate(
-        self,
-        run_id: str,
-        *,
-        step: str | None = None,
-        feedback: str | None = None,
-        section: int | None = None,
+        self, run_id: str, *, step: str | None = None, feedback: str | None = None
     ) -> PipelineRun:
-        """Regenerate the step, or only `section` of a section step (the others keep theirs)."""
-        target = self.revise(run_id, step=step, feedback=feedback, section=section)
-        if section is None:
-            return await self.run_step(target, step)
-        return await self.run_section(target, self._step_of(self.load(target), step), section)
+        target = self.revise(run_id, step=step, feedback=feedback)
+        return await self.run_step(target, step)
 
     # -- around the run ----------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from writeit.domain.budget import BUDGET
 from writeit.domain.events import ResponseFinished, ResponseTextAppended
 from writeit.domain.redact import redact
 from writeit.domain.requests import (
@@ -33,6 +34,7 @@ from writeit.domain.requests import (
     tokens_for_chars,
 )
 from writeit.domain.status import ResponseStatus
+from writeit.engine.budget import LiveSpend
 from writeit.providers.base import ProviderError
 from writeit.providers.registry import ProviderRegistry
 
@@ -66,6 +68,7 @@ class StreamJob:
     received: int = 0
     reasoning_received: int = 0
     sent_at: float | None = None
+    cancel_reason: str | None = None  # set before cancelling for a reason other than the writer
 
     def take_first_token_s(self) -> float | None:
         """Time to first token, handed to the first event that persists text, then None."""
@@ -100,10 +103,13 @@ class FanOut:
     on_delta: list[DeltaListener]
     on_notice: list[NoticeListener]
     on_reasoning: list[DeltaListener] = field(default_factory=list)
+    spend: LiveSpend | None = None  # live cost; cancels the open streams at the run's budget
+    _open: list[tuple[StreamJob, asyncio.Task[None]]] = field(default_factory=list, init=False)
 
     async def run(self, jobs: list[StreamJob], tasks: set[asyncio.Task[None]]) -> None:
         flusher = asyncio.create_task(self._flush_periodically(jobs))
         streams = [asyncio.create_task(self._stream(job)) for job in jobs]
+        self._open = list(zip(jobs, streams, strict=True))
         tasks.update(streams)
         try:
             results = await asyncio.gather(*streams, return_exceptions=True)
@@ -151,12 +157,14 @@ class FanOut:
                     job.received += len(item.text)
                     for listener in self.on_delta:
                         listener(job.run_id, job.response_id, item.text)
+                    self._count(job, len(item.text))
                 elif isinstance(item, ReasoningDelta):
                     job.mark_first_token(time.monotonic(), started)
                     job.pending_reasoning.append(item.text)
                     job.reasoning_received += len(item.text)
                     for listener in self.on_reasoning:
                         listener(job.run_id, job.response_id, item.text)
+                    self._count(job, len(item.text))
                 elif isinstance(item, UsageReport):
                     job.usage = item
                 elif isinstance(item, StreamEnd):
@@ -178,6 +186,9 @@ class FanOut:
                     )
         except asyncio.CancelledError:
             status, error = ResponseStatus.CANCELLED, "cancelled by the writer"
+            if job.cancel_reason == BUDGET and self.spend is not None:
+                error = f"stopped: the run's budget of ${self.spend.budget_usd:.4f} was reached"
+            job.cancel_reason = job.cancel_reason or "writer"
         except ProviderError as exc:
             status, error = ResponseStatus.FAILED, str(exc)
         except Exception as exc:  # one failing pane must never stop the others
@@ -205,6 +216,21 @@ class FanOut:
             return ResponseStatus.TRUNCATED, None
         return ResponseStatus.COMPLETED, None
 
+    def _count(self, job: StreamJob, chars: int) -> None:
+        """Add a chunk to the live cost; at the budget, stop every stream still open (each
+        keeps its text, this chunk included) and tell the writer."""
+        if self.spend is None or not self.spend.add(job.response_id, chars):
+            return
+        stopping = [(j, t) for j, t in self._open if not t.done()]
+        for j, task in stopping:
+            j.cancel_reason = BUDGET
+            task.cancel()
+        self._notice(
+            job,
+            f"budget reached: ${self.spend.spent_usd:.4f} spent of "
+            f"${self.spend.budget_usd:.4f}; {len(stopping)} stream(s) stopped, their text kept",
+        )
+
     def _notice(self, job: StreamJob, message: str) -> None:
         for listener in self.on_notice:
             listener(job.run_id, job.response_id, redact(message, self.secrets))
@@ -230,6 +256,8 @@ class FanOut:
         reasoning = job.take_pending_reasoning()
         first = job.take_first_token_s()
         usage, cost = self._usage(job)
+        if self.spend is not None:
+            self.spend.finish(job.response_id, cost)
         self.append(
             ResponseFinished(
                 run_id=job.run_id,
@@ -245,7 +273,8 @@ class FanOut:
                 time_to_first_token_s=first,
                 processing_time_s=round(elapsed, 4),
                 attempts=job.attempts,
+                cancel_reason=job.cancel_reason if status is ResponseStatus.CANCELLED else None,
             )
         )
-        if error:
+        if error and job.cancel_reason != BUDGET:  # the budget stop was told once, in _count
             self._notice(job, error)

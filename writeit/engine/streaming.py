@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from writeit.engine.budget import LiveSpend
 from writeit.engine.eventlog import EventLog
 from writeit.engine.fanout import FanOut, StreamJob
 from writeit.providers.registry import ProviderRegistry
@@ -18,10 +19,14 @@ class Streams:
         self._registry = registry
         self._secrets = secrets
         self._tasks: dict[str, set[asyncio.Task[None]]] = {}
+        self.spending: dict[str, LiveSpend] = {}  # run id -> live cost of its streaming step
         self.slots = asyncio.Semaphore(concurrent)
 
-    async def stream(self, run_id: str, jobs: list[StreamJob]) -> None:
-        """Stream every job of one step to its end (one failing stream never stops the others)."""
+    async def stream(
+        self, run_id: str, jobs: list[StreamJob], spend: LiveSpend | None = None
+    ) -> None:
+        """Stream every job of one step to its end (one failing stream never stops the others);
+        `spend` counts its live cost and stops the streams at the run's budget."""
         log = self._log
         fanout = FanOut(
             self._registry,
@@ -31,8 +36,15 @@ class Streams:
             log.on_delta,
             log.on_notice,
             log.on_reasoning,
+            spend,
         )
-        await fanout.run(jobs, self._tasks.setdefault(run_id, set()))
+        if spend is not None:
+            self.spending[run_id] = spend
+        try:
+            await fanout.run(jobs, self._tasks.setdefault(run_id, set()))
+        finally:
+            if spend is not None and self.spending.get(run_id) is spend:
+                del self.spending[run_id]
         log.store.sync()
 
     def cancel(self, run_id: str) -> int:
@@ -41,6 +53,13 @@ class Streams:
         for task in tasks:
             task.cancel()
         return len(tasks)
+
+    def live_cost(self, response_id: str) -> float | None:
+        """What a response streaming now has cost so far (None: unknown price, or not live)."""
+        for spend in self.spending.values():
+            if response_id in spend.responses:
+                return spend.cost_of(response_id)
+        return None
 
     def is_streaming(self, run_id: str) -> bool:
         return any(not t.done() for t in self._tasks.get(run_id, set()))

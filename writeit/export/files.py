@@ -109,6 +109,11 @@ def _meta(shape: dict[str, Any]) -> str:
         f"- Style: {shape['style'] or 'none'}",
         f"- Tokens: {t['input_tokens']} in, {t['output_tokens']} out; cost {cost}",
     ]
+    if (b := shape.get("budget")) is not None:
+        parts.append(
+            f"- Budget: ${b['budget_usd']:.4f}; spent ${b['spent_usd']:.4f}, "
+            f"remaining ${b['remaining_usd']:.4f}"
+        )
     if shape["parent_run_id"]:
         parts.append(f"- Branched from `{shape['parent_run_id']}` at step {shape['branch_point']}")
     return "\n".join(parts)

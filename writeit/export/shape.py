@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from writeit.domain.budget import budget_state
 from writeit.domain.models import AIResponse, PipelineRun, StepState
 
 EXPORT_VERSION = 1
@@ -41,6 +42,8 @@ def response_shape(r: AIResponse) -> dict[str, Any]:
         out["reasoning"] = r.reasoning
     if r.error:
         out["error"] = r.error
+    if r.cancel_reason:
+        out["cancel_reason"] = r.cancel_reason
     return out
 
 
@@ -65,26 +68,12 @@ def step_shape(step: StepState) -> dict[str, Any]:
     }
     if step.provenance:  # a stitched edit: where each paragraph of `content` came from
         out["provenance"] = [p.model_dump() for p in step.provenance]
-    if step.item is not None:  # an item step: which item of the picked response went forward
-        out["item"] = step.item
-    if step.sections:  # a section step: every section with its own responses and pick
-        out["sections"] = [
-            {
-                "title": s.title,
-                "notes": s.notes,
-                "selected": s.selected,
-                "feedback": s.feedback,
-                "content": s.content,
-                "responses": [response_shape(r) for r in step.section_responses(i)],
-            }
-            for i, s in enumerate(step.sections)
-        ]
     return out
 
 
 def export_shape(run: PipelineRun) -> dict[str, Any]:
     totals = run.totals()
-    return {
+    shape = {
         "writeit_export": EXPORT_VERSION,
         "run_id": run.run_id,
         "pipeline": run.pipeline,
@@ -102,6 +91,9 @@ def export_shape(run: PipelineRun) -> dict[str, Any]:
             **cost_totals(run),
         },
     }
+    if run.budget_usd is not None:  # budget, spent and remaining, when a budget was set
+        shape["budget"] = budget_state(run).as_json()
+    return shape
 
 
 def show_shape(run: PipelineRun, children: list[str]) -> dict[str, Any]:
