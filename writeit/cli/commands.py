@@ -16,6 +16,7 @@ from typing import Any
 from writeit.cli.estimate import check_first_step, show_estimate
 from writeit.cli.leaderboard import show_leaderboard
 from writeit.cli.output import emit_json, note, run_row, say, show_run, table
+from writeit.cli.search import cmd_search
 from writeit.domain.errors import ValidationProblem, WriteItError
 from writeit.domain.events import Event, ResponseFinished, ResponsePicked, StepStarted
 from writeit.domain.models import PipelineRun
@@ -434,6 +435,7 @@ COMMANDS: dict[str | None, Handler] = {
     "styles": cmd_styles,
     "models": cmd_models,
     "leaderboard": cmd_leaderboard,
+    "search": cmd_search,
 }
 
 

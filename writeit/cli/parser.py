@@ -167,6 +167,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", metavar="S", help="only picks made on steps named S")
     p.add_argument("--pipeline", metavar="P", help="only picks in runs of pipeline P")
 
+    p = add("search", "find runs by what they say: topics, inputs, responses, edits, feedback")
+    p.add_argument(
+        "query",
+        nargs="*",
+        metavar="WORD",
+        help="every word must appear (word stems match: 'streams' finds 'streaming'); "
+        "a trailing * matches a prefix",
+    )
+    p.add_argument("--limit", type=_positive, default=20, help="at most this many (default 20)")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="rebuild the index ($WRITEIT_HOME/search.sqlite) from every run's log first",
+    )
+
     add("pipelines", "pipelines you can run")
     add("styles", "style primers you can use")
     add("models", "configured providers, their credentials, and the default models")

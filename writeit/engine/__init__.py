@@ -12,6 +12,13 @@ from writeit.engine.headless import PickStrategy
 from writeit.engine.inputs import parse_input_pairs
 from writeit.engine.models import ALL_STEPS, parse_model_specs
 from writeit.engine.pages import Archived, Family, RunPage, RunQuery
+from writeit.engine.search import (
+    SearchHit,
+    SearchResults,
+    rebuild_search_index,
+    search_runs,
+    update_search_index,
+)
 from writeit.engine.starting import DEFAULT_STYLE, RunPlan
 from writeit.engine.workspace import default_home
 from writeit.providers.lifecycle import ModelStatus
@@ -30,9 +37,14 @@ __all__ = [
     "RunPage",
     "RunPlan",
     "RunQuery",
+    "SearchHit",
+    "SearchResults",
     "check_format",
     "default_home",
     "is_binary",
     "parse_input_pairs",
     "parse_model_specs",
+    "rebuild_search_index",
+    "search_runs",
+    "update_search_index",
 ]

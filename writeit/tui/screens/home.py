@@ -14,10 +14,11 @@ from textual.widgets import DataTable, Input, Static
 
 from writeit.domain.errors import WriteItError
 from writeit.domain.models import PipelineRun
-from writeit.engine import Archived, RunQuery
+from writeit.engine import Archived, RunQuery, SearchHit
 from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.screens.new_run import NewRunScreen
+from writeit.tui.screens.search import SearchScreen
 from writeit.tui.text import RUN_STYLE, plain, short_id, topic, when
 from writeit.tui.widgets.key_bar import KeyBar
 
@@ -58,6 +59,13 @@ class HomeScreen(WriteItScreen[None]):
             tooltip="List archived runs instead (and back)",
         ),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
+        Binding(
+            "s",
+            "search",
+            "Search",
+            id="search",
+            tooltip="Search every run's topics, responses, edits and feedback",
+        ),
         Binding("escape", "clear_filter", "Clear filter", id="clear_filter"),
         Binding("q", "app.quit", "Quit", id="quit"),
     ]
@@ -301,6 +309,13 @@ class HomeScreen(WriteItScreen[None]):
         self._query = replace(self._query, archived=shown)
         self.sub_title = "archived runs" if shown is Archived.ONLY else ""
         self.reload()
+
+    def action_search(self) -> None:
+        def chosen(hit: SearchHit | None) -> None:
+            if hit is not None:
+                self.post_message(OpenRun(hit.run_id, step=hit.step))
+
+        self.app.push_screen(SearchScreen(), chosen)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

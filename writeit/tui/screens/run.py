@@ -51,7 +51,7 @@ class RunScreen(WriteItScreen[None]):
     run: var[PipelineRun] = var(None, always_update=True)  # type: ignore[arg-type]
     viewed: var[str] = var("")
 
-    def __init__(self, run_id: str, *, stream: str | None = None) -> None:
+    def __init__(self, run_id: str, *, stream: str | None = None, step: str | None = None) -> None:
         super().__init__()
         self.run_id = run_id
         self.stream_first = stream
@@ -61,7 +61,10 @@ class RunScreen(WriteItScreen[None]):
         self._descriptions: dict[str, str] = {}
         run = self.engine.load(run_id)
         self.set_reactive(RunScreen.run, run)
-        self.set_reactive(RunScreen.viewed, stream or run.current_step or run.step_order[-1])
+        shown = step if step in run.steps else None
+        self.set_reactive(
+            RunScreen.viewed, stream or shown or run.current_step or run.step_order[-1]
+        )
 
     def compose(self) -> ComposeResult:
         yield Static(id="run-title")
