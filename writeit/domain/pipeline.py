@@ -85,6 +85,9 @@ class StepSpec(_Strict):
     thinking: ThinkingSpec | None = None
     select: Literal["item"] | None = None  # choose one item of a response's list
     for_each: str | None = None  # `sections of STEP`: run once per level-2 section of STEP
+    # The smallest context window (tokens) among the step's models: a section step's
+    # `{{ section.previous }}` is summarised to fit it with the prompt and the answer.
+    context_tokens: int = Field(default=16_000, ge=1_000, le=10_000_000)
 
     @field_validator("name")
     @classmethod

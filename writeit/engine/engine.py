@@ -38,7 +38,7 @@ from writeit.domain.pipeline import LoadedPipeline
 from writeit.domain.provenance import ParagraphSource
 from writeit.domain.redact import secret_values
 from writeit.domain.rules import Action, Rules, rules, run_state
-from writeit.domain.status import RunStatus, StepStatus
+from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 from writeit.domain.style import LoadedStyle, StylePrimer
 from writeit.engine import choices
 from writeit.engine.branching import (
@@ -61,6 +61,7 @@ from writeit.engine.pages import Family, RunPage, RunQuery, family_of, scan_page
 from writeit.engine.preferences import save_preference
 from writeit.engine.prompts import step_prompt
 from writeit.engine.requests import step_requests
+from writeit.engine.sectioning import plan_event, section_round
 from writeit.engine.sessions import Sessions
 from writeit.engine.starting import RunPlan, prepare_run
 from writeit.engine.stored import stored_pipeline, stored_style
@@ -261,9 +262,15 @@ class Engine:
     def is_streaming(self, run_id: str) -> bool:
         return self._streams.is_streaming(run_id)
 
-    def rules(self, run: PipelineRun, viewed: str | None = None) -> Rules:
-        """The rulebook's answer for `run` with `viewed` on screen, as this process sees it."""
-        return rules(run, viewed, self.is_streaming(run.run_id))
+    def rules(
+        self, run: PipelineRun, viewed: str | None = None, *, section: int | None = None
+    ) -> Rules:
+        """The rulebook's answer for `run` with `viewed` (and on a section step, `section`) on
+        screen, as this process sees it."""
+        name = viewed or run.current_step or run.step_order[-1]
+        item_step = self.pipeline_of(run).config.step(name).select == "item"
+        streaming = self.is_streaming(run.run_id)
+        return rules(run, viewed, streaming, section=section, item_step=item_step)
 
     def save_preference(self, key: str, value: str) -> None:
         """Keep a preference the writer chose in the app (the theme) in config.yaml."""
@@ -425,6 +432,8 @@ class Engine:
         self._guard(run, step, Action.REGENERATE)
         pipeline = self.pipeline_of(run).config
         spec = pipeline.step(step)
+        if spec.sections_of is not None:
+            return await self._run_sections(run, step, None)
         refs = self.models_for(run, step)
         for ref in refs:
             self._registry.check(ref)
@@ -457,6 +466,37 @@ class Engine:
         logs.step_finished(finished, step)
         return finished
 
+    async def run_section(self, run_id: str, step: str, section: int) -> PipelineRun:
+        """Stream a new round of one section of a section step (its siblings keep their picks)."""
+        async with self._streams.slots:
+            run = self.load(run_id)
+            self._guard(run, step, Action.REGENERATE, section=section)
+            return await self._run_sections(run, step, section)
+
+    async def _run_sections(self, run: PipelineRun, step: str, only: int | None) -> PipelineRun:
+        """Plan a round from the outline (unless `only` restarts one section), then stream every
+        section's responses in one fan-out."""
+        pipeline = self.pipeline_of(run).config
+        refs = self.models_for(run, step)
+        for ref in refs:
+            self._registry.check(ref)
+        probe = run.model_copy(deep=True)
+        planned = [] if only is not None else [plan_event(run, pipeline, step, self._now())]
+        for plan_ in planned:
+            apply(probe, plan_)
+        which = [only] if only is not None else range(len(probe.steps[step].sections))
+        starts, jobs = section_round(
+            probe, pipeline, self.style_of(run), step, refs, which, self._now, os.getpid()
+        )
+        for plan_ in planned:
+            self._append(plan_)
+        for start in starts:
+            self._append(start)
+        await self._streams.stream(run.run_id, jobs)
+        finished = self.load(run.run_id)
+        logs.step_finished(finished, step)
+        return finished
+
     def cancel(self, run_id: str) -> int:
         """Cancel every response of the run still streaming; they end `cancelled` with their text."""
         return self._streams.cancel(run_id)
@@ -483,6 +523,9 @@ class Engine:
                         f"the budget was reached during step '{step}': "
                         f"{self.budget(run_id).describe()}; its streams stopped with their text"
                     )
+            if run.steps[step].sections or self.pipeline_of(run).config.step(step).select:
+                run = self.load(self._auto_pick(run, step, strategy))
+                continue
             try:
                 # --shuffle: shown in the run screen's order, and --pick N counts in it
                 order = display_order(run.steps[step].response_ids) if shuffle else None
@@ -493,6 +536,26 @@ class Engine:
             run = self.load(self.pick(run_id, index, step=step, shown_order=order))
         return run
 
+    def _auto_pick(self, run: PipelineRun, step: str, strategy: PickStrategy) -> str:
+        """A headless pick on an item step (an item) or a section step (every open section)."""
+        state = run.steps[step]
+        try:
+            if not state.sections:
+                index, item = strategy.choose_item(state)
+                return self.pick(run.run_id, index, step=step, item=item)
+            chosen = {
+                k: strategy.choose_section(state, k)
+                for k, s in enumerate(state.sections)
+                if not s.picked
+            }
+        except WriteItError as exc:
+            self.mark_error(run.run_id, str(exc))
+            raise
+        target = run.run_id
+        for k, index in chosen.items():
+            target = self.pick(target, index, step=step, section=k)
+        return target
+
     def fanout_sizes(self, run: PipelineRun) -> dict[str, int]:
         """How many responses each step not yet done will stream (models x responses each)."""
         pipeline = self.pipeline_of(run).config
@@ -500,6 +563,7 @@ class Engine:
             name: len(self.models_for(run, name)) * pipeline.responses_for(pipeline.step(name))
             for name in run.step_order
             if run.steps[name].status is not StepStatus.COMPLETED
+            and pipeline.step(name).select is None  # `--pick N` counts items there
         }
 
     # -- choosing ----------------------------------------------------------------------------
@@ -514,11 +578,18 @@ class Engine:
         return step
 
     def _guard(
-        self, run: PipelineRun, step: str, action: Action, index: int | None = None
+        self,
+        run: PipelineRun,
+        step: str,
+        action: Action,
+        index: int | None = None,
+        *,
+        item: int | None = None,
+        section: int | None = None,
     ) -> Rules:
         """Refuse, with the rulebook's reason, what the writer may not do now."""
-        verdict = self.rules(run, step)
-        reason = verdict.why_not(action, index)
+        verdict = self.rules(run, step, section=section)
+        reason = verdict.why_not(action, index, item)
         if reason is None and action is Action.PICK and verdict.cancel_first:
             reason = "cancel the responses still streaming first"
         if reason is not None:
@@ -526,7 +597,15 @@ class Engine:
         return verdict
 
     def _perform(
-        self, run_id: str, step: str | None, action: Action, build: Build, index: int | None = None
+        self,
+        run_id: str,
+        step: str | None,
+        action: Action,
+        build: Build,
+        index: int | None = None,
+        *,
+        item: int | None = None,
+        section: int | None = None,
     ) -> str:
         """Append the action `build` makes, branching first if it would change the past."""
         step = self._step_of(self.load(run_id), step)
@@ -534,7 +613,7 @@ class Engine:
         def decide(run: PipelineRun, owners: Mapping[str, Owner]) -> list[Event]:
             # Decided on the run as the write transaction sees it (another process may have
             # moved it since it was shown): a branch copies exactly what the parent holds.
-            verdict = self._guard(run, step, action, index)
+            verdict = self._guard(run, step, action, index, item=item, section=section)
             branch = verdict.continues_in_branch(action)
             if branch:
                 refuse_streaming(run, run.step_order[: run.step_order.index(step) + 1], owners)
@@ -560,10 +639,28 @@ class Engine:
         *,
         step: str | None = None,
         shown_order: list[str] | None = None,
+        item: int | None = None,
+        section: int | None = None,
     ) -> str:
-        """Pick response `index` (0-based) of the step; returns the run that holds the pick."""
-        build = choices.pick(index, shown_order, self._now)
-        return self._perform(run_id, step, Action.PICK, build, index)
+        """Pick response `index` (0-based) of the step; returns the run that holds the pick.
+
+        `item`: on an item step, the item of that response's list that goes forward. On a
+        section step, `index` counts within `section` (default: the first one still open)."""
+        build = choices.pick(index, shown_order, self._now, item=item, section=section)
+        return self._perform(run_id, step, Action.PICK, build, index, item=item, section=section)
+
+    def accept_all(self, run_id: str, *, step: str | None = None) -> str:
+        """Pick the first completed response of every section still open; returns the run."""
+        run = self.load(run_id)
+        name = self._step_of(run, step)
+        self._guard(run, name, Action.ACCEPT_ALL)
+        state = run.steps[name]
+        target = run_id
+        for k, section in enumerate(state.sections):
+            done = [r.status is ResponseStatus.COMPLETED for r in state.section_responses(k)]
+            if not section.picked and any(done):
+                target = self.pick(target, done.index(True), step=name, section=k)
+        return target
 
     def edit(
         self,
@@ -581,17 +678,33 @@ class Engine:
         build = choices.edit(content, sources, self._now, provenance)
         return self._perform(run_id, step, Action.EDIT, build)
 
-    def revise(self, run_id: str, *, step: str | None = None, feedback: str | None = None) -> str:
-        """Prepare a regeneration (branching if needed, recording feedback); returns the run id."""
-        build = choices.feedback(feedback, self._now)
+    def revise(
+        self,
+        run_id: str,
+        *,
+        step: str | None = None,
+        feedback: str | None = None,
+        section: int | None = None,
+    ) -> str:
+        """Prepare a regeneration (branching if needed, recording feedback, for one section
+        when `section` is given); returns the run id."""
+        build = choices.feedback(feedback, self._now, section)
         action = Action.FEEDBACK if feedback and feedback.strip() else Action.REGENERATE
-        return self._perform(run_id, step, action, build)
+        return self._perform(run_id, step, action, build, section=section)
 
     async def regenerate(
-        self, run_id: str, *, step: str | None = None, feedback: str | None = None
+        self,
+        run_id: str,
+        *,
+        step: str | None = None,
+        feedback: str | None = None,
+        section: int | None = None,
     ) -> PipelineRun:
-        target = self.revise(run_id, step=step, feedback=feedback)
-        return await self.run_step(target, step)
+        """Regenerate the step, or only `section` of a section step (the others keep theirs)."""
+        target = self.revise(run_id, step=step, feedback=feedback, section=section)
+        if section is None:
+            return await self.run_step(target, step)
+        return await self.run_section(target, self._step_of(self.load(target), step), section)
 
     # -- around the run ----------------------------------------------------------------------
 

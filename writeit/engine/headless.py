@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from writeit.domain.errors import WriteItError
 from writeit.domain.models import StepState
+from writeit.domain.outline import parse_items
 from writeit.domain.status import ResponseStatus
 
 STRATEGIES = ("first", "longest")
@@ -70,3 +71,47 @@ class PickStrategy:
                 f"step '{step.name}': response {number} is {responses[index].status}"
             )
         return index
+
+    def choose_item(self, step: StepState) -> tuple[int, int | None]:
+        """(response, item) this strategy picks on an item step: `first` the first item of the
+        first complete response, `longest` the longest item of any, `N` item N of the first
+        complete response that lists N items. A step whose responses list nothing is picked
+        whole (item None), as the TUI allows."""
+        responses = step.ordered_responses()
+        lists = {
+            i: parse_items(r.content)
+            for i, r in enumerate(responses)
+            if r.status is ResponseStatus.COMPLETED
+        }
+        listed = {i: items for i, items in lists.items() if items}
+        if not listed:
+            return (self.choose(step) if self.number is None else self._whole(step)), None
+        if self.how == "longest":
+            return max(
+                ((i, k) for i, items in listed.items() for k in range(len(items))),
+                key=lambda ik: len(listed[ik[0]][ik[1]]),
+            )
+        want = (self.number or 1) - 1
+        for i, items in listed.items():
+            if want < len(items):
+                return i, want
+        most = max(len(items) for items in listed.values())
+        raise WriteItError(
+            f"step '{step.name}': --pick {want + 1} asks for item {want + 1}, "
+            f"but the responses list at most {most}"
+        )
+
+    def _whole(self, step: StepState) -> int:
+        """A numbered strategy on an item step without lists: the first complete response."""
+        return PickStrategy("first").choose(step)
+
+    def choose_section(self, step: StepState, section: int) -> int:
+        """The index (within `section`) this strategy picks among a section's responses."""
+        own = step.sections[section]
+        view = StepState(
+            name=f"{step.name}, section {section + 1} ({own.title})",
+            status=step.status,
+            response_ids=list(own.response_ids),
+            responses={r: step.responses[r] for r in own.response_ids if r in step.responses},
+        )
+        return self.choose(view)

@@ -31,6 +31,7 @@ def step_requests(
     step: str,
     stubs: Sequence[ResponseStub],
     prompt: str,
+    attempt: int | None = None,
 ) -> list[ModelRequest]:
     """One request per stub, in stub order (stubs: `responses` per model, models in order).
 
@@ -40,7 +41,7 @@ def step_requests(
     """
     spec = pipeline.step(step)
     per_model = pipeline.responses_for(spec)
-    attempt = run.steps[step].attempt
+    attempt = run.steps[step].attempt if attempt is None else attempt  # a section's own rounds
     thinking: int | Literal["adaptive"] | None = None
     if spec.thinking is not None:
         thinking = "adaptive" if spec.thinking.type == "adaptive" else spec.thinking.budget_tokens

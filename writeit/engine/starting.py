@@ -52,6 +52,7 @@ class RunPlan:
         return {
             name: len(refs) * config.responses_for(config.step(name))
             for name, refs in self.models.items()
+            if config.step(name).select is None  # `--pick N` counts items there
         }
 
     def event(self, run_id: str, at: datetime) -> RunCreated:

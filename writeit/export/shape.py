@@ -68,6 +68,20 @@ def step_shape(step: StepState) -> dict[str, Any]:
     }
     if step.provenance:  # a stitched edit: where each paragraph of `content` came from
         out["provenance"] = [p.model_dump() for p in step.provenance]
+    if step.item is not None:  # an item step: which item of the picked response went forward
+        out["item"] = step.item
+    if step.sections:  # a section step: every section with its own responses and pick
+        out["sections"] = [
+            {
+                "title": s.title,
+                "notes": s.notes,
+                "selected": s.selected,
+                "feedback": s.feedback,
+                "content": s.content,
+                "responses": [response_shape(r) for r in step.section_responses(i)],
+            }
+            for i, s in enumerate(step.sections)
+        ]
     return out
 
 

@@ -12,6 +12,12 @@ from dataclasses import dataclass
 
 HEADING = re.compile(r"^#{2,3}\s+(.+?)\s*$", re.MULTILINE)
 NUMBERED = re.compile(r"^\s*\d+[.)]\s+\**(.+?)\**\s*(?:\s—\s.*)?$", re.MULTILINE)
+# A section step's prompt names its section (`Write the section "..."`, `Section "..."`) and
+# follows it with the section's notes; the shipped section prompts say it this way.
+SECTION = re.compile(r'^\s*(?:Write the section|Section) "(.+?)"[^\n]*\n', re.MULTILINE)
+FEEDBACK = re.compile(r"The writer gave this feedback on a previous answer:\n(.+?)\n", re.DOTALL)
+COUNT_WORDS = {"four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+EXACT_COUNT = re.compile(r"exactly (\w+) sections", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -116,10 +122,13 @@ def compose(prompt: str, model: str, step: str, inputs: dict[str, str], seed: in
     audience = (inputs.get("audience") or "readers").strip()
     fill = {"t": topic, "T": topic[:1].upper() + topic[1:], "a": audience}
     intent = intent_of(step, prompt)
+    section = SECTION.search(prompt)
+    if section is not None:
+        return _section(voice, rng, fill, prompt, section, polish=intent == "polish")
     if intent == "angles":
         return _angles(voice, rng, fill)
     if intent == "outline":
-        return _outline(voice, rng, fill, _chosen_angle(prompt) or fill["T"])
+        return _outline(voice, rng, fill, _chosen_angle(prompt) or fill["T"], prompt)
     if intent == "polish":
         return _polish(voice, rng, fill, prompt)
     return _draft(voice, rng, fill, prompt)
@@ -144,7 +153,9 @@ def _angles(voice: Voice, rng: random.Random, fill: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _outline(voice: Voice, rng: random.Random, fill: dict[str, str], angle: str) -> str:
+def _outline(
+    voice: Voice, rng: random.Random, fill: dict[str, str], angle: str, prompt: str
+) -> str:
     sections = [
         ("Introduction", f"Why {fill['t']} deserves attention now"),
         ("The problem", f"Where {fill['a']} get stuck with {fill['t']}"),
@@ -155,6 +166,14 @@ def _outline(voice: Voice, rng: random.Random, fill: dict[str, str], angle: str)
     ]
     if voice is EDITOR:
         sections = [sections[0], sections[2], sections[3], sections[5]]
+    asked = EXACT_COUNT.search(prompt)
+    count = COUNT_WORDS.get(asked.group(1).lower(), 0) if asked else 0
+    extra = [
+        ("A closer look", f"The details of {fill['t']} that matter most"),
+        ("Measuring it", "How to tell whether it worked"),
+        ("Costs", "What it costs in time, money and attention"),
+    ]
+    sections = (sections[:-1] + extra)[: count - 1] + sections[-1:] if count else sections
     out = [f"# {angle}", ""]
     for title, summary in sections:
         out += [f"## {title}", f"- {summary}", f"- {rng.choice(voice.connectors)}", ""]
@@ -222,22 +241,67 @@ def _draft(voice: Voice, rng: random.Random, fill: dict[str, str], prompt: str) 
     return "\n".join(out)
 
 
-def _polish(voice: Voice, rng: random.Random, fill: dict[str, str], prompt: str) -> str:
-    """A tighter version of the draft quoted in the prompt: drop filler, keep the structure."""
-    start = prompt.find("# ")
-    source = prompt[start:] if start >= 0 else ""
-    if not source.strip():
-        return _draft(voice, rng, fill, "")
+def _section(
+    voice: Voice,
+    rng: random.Random,
+    fill: dict[str, str],
+    prompt: str,
+    found: re.Match[str],
+    *,
+    polish: bool,
+) -> str:
+    """One section's text, without its heading: a paragraph per note of the section (a polish
+    keeps the quoted text, tighter). Feedback is answered visibly in the first line."""
+    title = found.group(1)
+    rest = prompt[found.end() :]
+    # Notes run to the instructions after them: a polish quotes whole paragraphs of prose.
+    notes_block = (
+        rest.split("\n\nTighten", 1)[0]
+        if polish
+        else re.split(r"\n\s*\n(?=[A-Z])", rest, maxsplit=1)[0]
+    )
+    out = []
+    feedback = FEEDBACK.search(prompt)
+    if feedback:
+        out += [f"*Revised to follow your note: {feedback.group(1).strip()}*", ""]
+    if polish:
+        return "\n".join(out) + _tighten(voice, notes_block)
+    points = [
+        m.group(1).strip().rstrip(".") for m in re.finditer(r"^\s*[-*]\s+(.+)$", notes_block, re.M)
+    ]
+    points = points[:4] or [title]
+    pool = rng.sample(SENTENCES, len(SENTENCES))
+    for i, point in enumerate(points):
+        lead = (
+            f"{title} starts with {point[:1].lower() + point[1:]}."
+            if i == 0
+            else (LEADS[min(i, len(LEADS) - 1)].format(p=point[:1].lower() + point[1:]))
+        )
+        said = [pool.pop().format(**fill) for _ in range(2 if voice is EDITOR else 3)]
+        out += [" ".join([lead, rng.choice(voice.connectors), *said]), ""]
+    return "\n".join(out).strip() + "\n"
+
+
+def _tighten(voice: Voice, text: str) -> str:
+    """`text` without the voice's filler sentences, three sentences a paragraph at most."""
     kept = []
-    for line in source.splitlines():
+    for line in text.splitlines():
         if line.startswith("#") or not line.strip():
             kept.append(line)
             continue
         sentences = re.split(r"(?<=[.!?])\s+", line.strip())
         keep = [s for s in sentences if not s.startswith(voice.connectors)] or sentences[:1]
         kept.append(" ".join(keep[:3]))
-    text = "\n".join(kept).strip()
-    return re.sub(r"\n{3,}", "\n\n", text) + "\n"
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept).strip()) + "\n"
+
+
+def _polish(voice: Voice, rng: random.Random, fill: dict[str, str], prompt: str) -> str:
+    """A tighter version of the draft quoted in the prompt: drop filler, keep the structure."""
+    start = prompt.find("# ")
+    source = prompt[start:] if start >= 0 else ""
+    if not source.strip():
+        return _draft(voice, rng, fill, "")
+    return _tighten(voice, source)
 
 
 def tokens(text: str) -> list[str]:
