@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from writeit.domain.pipeline import check_model_ref
+from writeit.domain.redact import redact_url
 from writeit.domain.yaml_source import read_regular_file, read_yaml, validate_mapping
 
 
@@ -25,15 +26,16 @@ def check_base_url(url: str) -> str:
     where at request time it would look like a network failure and be retried.
     """
     parts = urlsplit(url.strip())
+    shown = redact_url(url)  # the message is printed: never the credentials in it
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(
-            f"base_url '{url}' must be an http:// or https:// URL with a host, "
+            f"base_url '{shown}' must be an http:// or https:// URL with a host, "
             "e.g. http://localhost:11434/v1"
         )
     try:
         _ = parts.port  # a non-numeric or out-of-range port raises here
     except ValueError:
-        raise ValueError(f"base_url '{url}' has an invalid port") from None
+        raise ValueError(f"base_url '{shown}' has an invalid port") from None
     return url.strip()
 
 

@@ -36,7 +36,7 @@ from writeit.domain.fold import apply
 from writeit.domain.models import PipelineRun
 from writeit.domain.pipeline import LoadedPipeline
 from writeit.domain.provenance import ParagraphSource
-from writeit.domain.redact import secret_values
+from writeit.domain.redact import known_secrets, remember
 from writeit.domain.rules import Action, Rules, rules, run_state
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 from writeit.domain.style import LoadedStyle, StylePrimer
@@ -101,16 +101,24 @@ class Engine:
         self._store = store if store is not None else Store(self._workspace.store_path)
         self._now = clock
         self._sessions = Sessions(self._store, clock)
-        self._secrets = secret_values(
+        providers = self.config.providers.values()
+        self._secrets = known_secrets(
             self._environ,
-            [p.api_key_env for p in self.config.providers.values() if p.api_key_env],
+            [p.api_key_env for p in providers if p.api_key_env],
+            [p.base_url for p in providers if p.base_url],
         )
+        self._registry.on_secret = self._learn_secret
         logs.configure(self._workspace.logs, self._secrets)
         self._log = EventLog(self._store, clock)
         self._streams = Streams(
             self._log, self._registry, self._secrets, self.config.max_concurrent_pipelines
         )
         self._estimator = Estimator(self._store, self._registry)
+
+    def _learn_secret(self, value: str) -> None:
+        """A key an api_key_command printed: redacted from now on, like the environment's."""
+        if remember(self._secrets, value):
+            logs.configure(self._workspace.logs, self._secrets)
 
     @classmethod
     def open(

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from writeit.domain.budget import BUDGET
 from writeit.domain.events import ResponseFinished, ResponseTextAppended
-from writeit.domain.redact import redact
+from writeit.domain.redact import StreamRedactor, redact
 from writeit.domain.requests import (
     ModelRequest,
     ReasoningDelta,
@@ -69,6 +69,9 @@ class StreamJob:
     reasoning_received: int = 0
     sent_at: float | None = None
     cancel_reason: str | None = None  # set before cancelling for a reason other than the writer
+    # Known secrets (keys a server echoes) are replaced before text is stored, shown or sent on.
+    text_guard: StreamRedactor = field(default_factory=lambda: StreamRedactor(()))
+    reasoning_guard: StreamRedactor = field(default_factory=lambda: StreamRedactor(()))
 
     def take_first_token_s(self) -> float | None:
         """Time to first token, handed to the first event that persists text, then None."""
@@ -146,25 +149,42 @@ class FanOut:
             )
         )
 
+    def _text(self, job: StreamJob, text: str) -> None:
+        if not text:
+            return
+        job.pending.append(text)
+        job.received += len(text)
+        for listener in self.on_delta:
+            listener(job.run_id, job.response_id, text)
+        self._count(job, len(text))
+
+    def _reasoning(self, job: StreamJob, text: str) -> None:
+        if not text:
+            return
+        job.pending_reasoning.append(text)
+        job.reasoning_received += len(text)
+        for listener in self.on_reasoning:
+            listener(job.run_id, job.response_id, text)
+        self._count(job, len(text))
+
+    def _release(self, job: StreamJob) -> None:
+        """Pass on what the redactors held back (a possible start of a secret): the stream ended."""
+        self._reasoning(job, job.reasoning_guard.flush())
+        self._text(job, job.text_guard.flush())
+
     async def _stream(self, job: StreamJob) -> None:
         started = time.monotonic()
+        job.text_guard = StreamRedactor(self.secrets)
+        job.reasoning_guard = StreamRedactor(self.secrets)
         status, error = ResponseStatus.COMPLETED, None
         try:
             async for item in self.registry.stream(job.request):
                 if isinstance(item, TextDelta):
                     job.mark_first_token(time.monotonic(), started)
-                    job.pending.append(item.text)
-                    job.received += len(item.text)
-                    for listener in self.on_delta:
-                        listener(job.run_id, job.response_id, item.text)
-                    self._count(job, len(item.text))
+                    self._text(job, job.text_guard.feed(item.text))
                 elif isinstance(item, ReasoningDelta):
                     job.mark_first_token(time.monotonic(), started)
-                    job.pending_reasoning.append(item.text)
-                    job.reasoning_received += len(item.text)
-                    for listener in self.on_reasoning:
-                        listener(job.run_id, job.response_id, item.text)
-                    self._count(job, len(item.text))
+                    self._reasoning(job, job.reasoning_guard.feed(item.text))
                 elif isinstance(item, UsageReport):
                     job.usage = item
                 elif isinstance(item, StreamEnd):
@@ -194,6 +214,7 @@ class FanOut:
         except Exception as exc:  # one failing pane must never stop the others
             status, error = ResponseStatus.FAILED, f"{type(exc).__name__}: {exc}"
         else:
+            self._release(job)
             status, error = self._ending(job)
         self._finish(job, status, error, time.monotonic() - (job.sent_at or started))
 
@@ -252,6 +273,7 @@ class FanOut:
     def _finish(
         self, job: StreamJob, status: ResponseStatus, error: str | None, elapsed: float
     ) -> None:
+        self._release(job)
         text = job.take_pending()
         reasoning = job.take_pending_reasoning()
         first = job.take_first_token_s()

@@ -21,6 +21,7 @@ from typing import Literal, cast
 
 from writeit.domain.config import Price, ProviderConfig, UserConfig, check_base_url
 from writeit.domain.errors import NotFound
+from writeit.domain.redact import redact_url
 from writeit.domain.requests import ModelRequest, StreamItem, UsageReport
 from writeit.providers import anthropic_provider, openai_provider
 from writeit.providers.base import MissingCredentials, ModelRetired, Provider, ProviderConfigError
@@ -110,6 +111,7 @@ class ProviderRegistry:
         self.today = today or _utc_today
         self._providers: dict[str, Provider] = {}
         self._command_keys: dict[str, str] = {}
+        self.on_secret: Callable[[str], None] | None = None  # told each key a command printed
 
     def env_default_models(self) -> tuple[str, ...]:
         """Models used when nothing else names any: by which keys the environment holds."""
@@ -311,9 +313,8 @@ class ProviderRegistry:
         declared = [n for n in self.config.providers if n not in _BUILTIN and n != "offline"]
         for name in [*_BUILTIN, *declared]:
             spec = self.spec(name)
-            infos.append(
-                ProviderInfo(name, spec.kind, spec.base_url, spec.key_env, self._has_key(spec))
-            )
+            url = redact_url(spec.base_url)  # credentials in a base_url are never shown
+            infos.append(ProviderInfo(name, spec.kind, url, spec.key_env, self._has_key(spec)))
         return infos
 
     async def aclose(self) -> None:
@@ -360,6 +361,8 @@ class ProviderRegistry:
                     f"{name}: api_key_command printed no key (exit status {done.returncode})"
                 )
             self._command_keys[name] = lines[0].strip()
+            if self.on_secret is not None:
+                self.on_secret(self._command_keys[name])
         return self._command_keys[name]
 
 
