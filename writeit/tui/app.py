@@ -141,14 +141,18 @@ class WriteItApp(App[None]):
     # -- engine ------------------------------------------------------------------------------
 
     @work(group="engine", exit_on_error=False)
-    async def stream_step(self, run_id: str, step: str) -> None:
-        """Stream one step; in the app's `engine` group so `workers.cancel_group` stops it."""
+    async def stream_step(self, run_id: str, step: str, section: int | None = None) -> None:
+        """Stream one step (or one `section` of a section step); in the app's `engine` group
+        so `workers.cancel_group` stops it."""
         self.streaming_runs.add(run_id)
         self._streams += 1
         if self._streams == 1:
             gc.freeze()  # full collections would scan every widget: pauses of 50-100 ms
         try:
-            await self.engine.run_step(run_id, step)
+            if section is None:
+                await self.engine.run_step(run_id, step)
+            else:
+                await self.engine.run_section(run_id, step, section)
         except WriteItError as exc:
             self.notify(f"{step}: {exc}", severity="error", markup=False)
         finally:

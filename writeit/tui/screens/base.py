@@ -27,7 +27,7 @@ class Services(Protocol):
     run_events: Signal[Event]
     stream_ended: Signal[str]
 
-    def stream_step(self, run_id: str, step: str) -> object: ...
+    def stream_step(self, run_id: str, step: str, section: int | None = None) -> object: ...
 
 
 class WriteItScreen(Screen[R]):

@@ -28,12 +28,15 @@ from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.screens.dialogs import ConfirmDialog, ExportDialog, TextDialog
 from writeit.tui.screens.history import HistoryScreen
 from writeit.tui.screens.run_keys import RUN_KEYS
+from writeit.tui.screens.run_structure import Structure
 from writeit.tui.screens.run_view import guidance, title_line
 from writeit.tui.screens.tree import TreeScreen
 from writeit.tui.text import short_id
+from writeit.tui.widgets.item_picker import ItemPicker
 from writeit.tui.widgets.key_bar import KeyBar
 from writeit.tui.widgets.pane_deck import PaneDeck
 from writeit.tui.widgets.response_pane import ResponsePane
+from writeit.tui.widgets.section_list import SectionList
 from writeit.tui.widgets.step_bar import StepBar
 
 
@@ -56,9 +59,10 @@ class RunScreen(WriteItScreen[None]):
         self.run_id = run_id
         self.stream_first = stream
         self.pending_pick: int | None = None
-        self._verdict: tuple[tuple[int, int, str, bool], Rules] | None = None
+        self._verdict: tuple[tuple[int, int, str, bool, int | None], Rules] | None = None
         self._keyed: BindingsMap | None = None
         self._descriptions: dict[str, str] = {}
+        self.structure = Structure(self)  # up/down, enter, A, o: items and sections
         run = self.engine.load(run_id)
         self.set_reactive(RunScreen.run, run)
         shown = step if step in run.steps else None
@@ -70,6 +74,8 @@ class RunScreen(WriteItScreen[None]):
         yield Static(id="run-title")
         yield StepBar(id="step-bar")
         yield Static(id="guidance")
+        yield SectionList(id="section-list")
+        yield ItemPicker(id="item-picker")
         yield PaneDeck(self.wapp.hub, id="panes")
         yield KeyBar()
 
@@ -108,9 +114,11 @@ class RunScreen(WriteItScreen[None]):
     def verdict(self) -> Rules:
         """The rulebook's answer for what is on screen now (asked once per binding on every
         bindings refresh, so it is kept until the run, the step or streaming changes)."""
-        key = (id(self.run), self.run.last_seq, self.viewed, self.streaming)
+        section, items = self.structure.section, self.structure.item_step
+        key = (id(self.run), self.run.last_seq, self.viewed, self.streaming, section)
         if self._verdict is None or self._verdict[0] != key:
-            self._verdict = (key, rules(self.run, self.viewed, self.streaming))
+            verdict = rules(self.run, self.viewed, self.streaming, section=section, item_step=items)
+            self._verdict = (key, verdict)
         return self._verdict[1]
 
     @property
@@ -144,7 +152,8 @@ class RunScreen(WriteItScreen[None]):
 
     async def _show_step(self) -> None:
         self._update_chrome()
-        await self.deck.show(self.run, self.viewed, self._empty_text(self.viewed))
+        view = self.structure.panes_step() if self.structure.section is not None else None
+        await self.deck.show(self.run, self.viewed, self._empty_text(self.viewed), view)
 
     def _empty_text(self, name: str) -> str:
         step = self.run.steps[name]
@@ -160,6 +169,7 @@ class RunScreen(WriteItScreen[None]):
         self.query_one(StepBar).show(self.run, self.viewed)
         description = self._descriptions.get(self.viewed, "")
         self.query_one("#guidance", Static).update(guidance(verdict, description, self.key_for))
+        self.structure.refresh()
         self.sub_title = f"run {short_id(self.run_id)}"
         self.refresh_bindings()
 
@@ -200,6 +210,9 @@ class RunScreen(WriteItScreen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Rulebook actions are allowed as it says; refused ones show disabled in the footer."""
+        if self.structure.handles(action):
+            position = parameters[0] if parameters and isinstance(parameters[0], int) else None
+            return self.structure.check_action(action, position if action == "pick" else None)
         try:
             name = Action(action)
         except ValueError:
@@ -230,6 +243,11 @@ class RunScreen(WriteItScreen[None]):
     def why_not(self, action: str) -> str | None:
         """Why the rulebook refuses `action` (a binding's action string) now, if it does."""
         name, _, raw = action.partition("(")
+        if self.structure.handles(name):
+            position = int(raw.rstrip(")")) if name == "pick" else None
+            if self.structure.check_action(name, position) is False:
+                return None  # not an item or section step: the key does what it usually does
+            return self.structure.why_not(name, position)
         if name not in Action.__members__.values():
             return None
         index = None
@@ -275,11 +293,13 @@ class RunScreen(WriteItScreen[None]):
         elif stream is not None:
             self.viewed = stream
             self.wapp.stream_step(self.run_id, stream)
+        elif (step := self.run.current_step) and self.structure.waits_before(step):
+            self.viewed = step  # a section step shows its section list first; r drafts it
 
     def _next_to_stream(self, run_id: str) -> str | None:
         run = self.engine.load(run_id)
         step = run.current_step
-        if run.status is RunStatus.COMPLETED or step is None:
+        if run.status is RunStatus.COMPLETED or step is None or self.structure.waits_before(step):
             return None
         return step if run.steps[step].status is StepStatus.PENDING else None
 
@@ -290,6 +310,9 @@ class RunScreen(WriteItScreen[None]):
     # -- actions -----------------------------------------------------------------------------
 
     def action_pick(self, position: int) -> None:
+        if self.structure.items():  # an item step: the number chooses that item
+            self.structure.choose(position)
+            return
         index = self._response_index((position,))
         if index is None:
             return
@@ -303,9 +326,16 @@ class RunScreen(WriteItScreen[None]):
     def _pick(self, index: int) -> None:
         step = self.viewed
         shown = [p.response.response_id for p in self.panes]
+        section = self.structure.section
+        ids = self.structure.panes_step().response_ids
+        number = shown.index(ids[index]) + 1  # as its pane shows it
+        where = f"section {section + 1} of '{step}'" if section is not None else f"'{step}'"
+        self.structure.after_pick()
         self._act(
-            lambda: self.engine.pick(self.run_id, index, step=step, shown_order=shown),
-            f"Picked response {index + 1} of '{step}'",
+            lambda: self.engine.pick(
+                self.run_id, index, step=step, shown_order=shown, section=section
+            ),
+            f"Picked response {number} of {where}",
         )
 
     def action_edit(self) -> None:
@@ -347,6 +377,8 @@ class RunScreen(WriteItScreen[None]):
         self._regenerate(self.viewed, None)
 
     def _regenerate(self, step: str, feedback: str | None) -> None:
+        if self.structure.regenerate(feedback):  # one section of a section step
+            return
         self._act(
             lambda: self.engine.revise(self.run_id, step=step, feedback=feedback),
             f"Regenerating '{step}'",
@@ -377,6 +409,19 @@ class RunScreen(WriteItScreen[None]):
             ),
             done,
         )
+
+    async def action_move(self, delta: int) -> None:
+        self.structure.move(delta)
+        await self._show_step()
+
+    def action_choose(self) -> None:
+        self.structure.choose()
+
+    def action_accept_all(self) -> None:
+        self.structure.accept_all()
+
+    def action_edit_sections(self) -> None:
+        self.structure.edit_sections()
 
     def action_prev_step(self) -> None:
         self._step_by(-1)

@@ -55,6 +55,25 @@ RUN_KEYS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
         tooltip="Next step",
         id="next_step",
     ),
+    # Item and section steps (the rulebook's MOVE, ACCEPT_ALL; choosing an item is a PICK).
+    # Priority, so a focused pane does not scroll instead; elsewhere they fall through.
+    Binding("up", "move(-1)", "Item", key_display="↑", priority=True, show=False, id="move_up"),
+    Binding("down", "move(1)", "Item", key_display="↓", priority=True, show=False, id="move_down"),
+    Binding("enter", "choose", "Choose", priority=True, tooltip="Choose the item", id="choose"),
+    Binding(
+        "A",
+        "accept_all",
+        "Accept all",
+        tooltip="Pick the first completed response of every open section",
+        id="accept_all",
+    ),
+    Binding(
+        "o",
+        "edit_sections",
+        "Sections",
+        tooltip="Edit the section list (an edit of the step the sections come from)",
+        id="edit_sections",
+    ),
     Binding("tab", "pane(1)", "Pane", show=False, tooltip="Next pane", id="next_pane"),
     Binding("shift+tab", "pane(-1)", "Pane", show=False, tooltip="Previous pane", id="prev_pane"),
     Binding("x", "export", "Export", tooltip="Export the run (asks the format)", id="export"),

@@ -11,7 +11,7 @@ from textual.containers import Container
 from textual.screen import ModalScreen
 from textual.timer import Timer
 
-from writeit.domain.models import AIResponse, PipelineRun
+from writeit.domain.models import AIResponse, PipelineRun, StepState
 from writeit.tui.live import StreamHub
 from writeit.tui.widgets.response_pane import ResponsePane
 from writeit.tui.widgets.step_panes import StepPanes, panes_key
@@ -33,9 +33,14 @@ class PaneDeck(Container):
     def on_mount(self) -> None:
         self._ticker = self.set_interval(1 / FPS, self._tick, pause=True)
 
-    async def show(self, run: PipelineRun, step: str, empty: str) -> None:
-        """Display `step`'s panes, building them if its attempt (or its edit) is new."""
-        box = await self._box_for(run, step, empty)
+    async def show(
+        self, run: PipelineRun, step: str, empty: str, view: StepState | None = None
+    ) -> None:
+        """Display `step`'s panes, building them if its attempt (or its edit) is new; `view`
+        shows part of the step instead (one section of a section step)."""
+        box = await self._box_for(run, step, empty, view=view)
+        if view is not None:
+            box.mark_picked(view.selected)
         with self.app.batch_update():
             for other in self.boxes.values():
                 other.display = other is box
@@ -46,13 +51,20 @@ class PaneDeck(Container):
     async def prebuild(self, run: PipelineRun) -> None:
         """Build the other steps' panes while idle, so moving to them is only a toggle."""
         for name in run.step_order:
-            if name not in self.boxes and run.steps[name].response_ids:
+            step = run.steps[name]
+            if name not in self.boxes and step.response_ids and not step.sections:
                 await self._box_for(run, name, "", hidden=True)
 
     async def _box_for(
-        self, run: PipelineRun, name: str, empty: str, *, hidden: bool = False
+        self,
+        run: PipelineRun,
+        name: str,
+        empty: str,
+        *,
+        hidden: bool = False,
+        view: StepState | None = None,
     ) -> StepPanes:
-        step = run.steps[name]
+        step = view or run.steps[name]
         box = self.boxes.get(name)
         if box is not None and box.key == panes_key(step) and step.response_ids:
             return box
@@ -86,7 +98,8 @@ class PaneDeck(Container):
 
     def mark_picked(self, run: PipelineRun) -> None:
         for box in self.boxes.values():
-            box.mark_picked(run.steps[box.step].selected)
+            if not run.steps[box.step].sections:  # a section's box is marked when shown
+                box.mark_picked(run.steps[box.step].selected)
 
     def _visible(self) -> bool:
         """On screen: our screen is on top, or below modal dialogs only."""

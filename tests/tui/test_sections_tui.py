@@ -1,0 +1,133 @@
+"""Item steps and section steps on the run screen: choosing an item across panes, the section
+list before and after drafting, a pick per section, accept-all and editing the list. Every
+action is followed by the key a writer presses next, and the app must answer it."""
+
+from __future__ import annotations
+
+import pytest
+
+from writeit.domain.outline import parse_sections
+from writeit.domain.status import RunStatus, StepStatus
+from writeit.engine.engine import Engine
+from writeit.tui.app import Start
+from writeit.tui.screens.dialogs import TextDialog
+from writeit.tui.screens.new_run import Prefill
+from writeit.tui.widgets.item_picker import ItemPicker
+from writeit.tui.widgets.section_list import SectionList
+
+from .conftest import OpenApp
+from .helpers import run_screen, shown, wait_settled, wait_until
+
+LONG = Start(prefill=Prefill("long-article", {"topic": "SQLite"}, autostart=True))
+
+
+@pytest.mark.slow
+async def test_a_long_article_needs_eight_keys_after_the_inputs(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    async with open_app(LONG) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        run_id = screen.run_id
+        assert "Choose one of 10 items" in shown(screen.query_one(ItemPicker))
+        await pilot.press("down", "down")  # keys move between items across panes
+        target = screen.structure.items()[2]
+        assert "▸ pane" in shown(screen.query_one(ItemPicker))
+        await pilot.press("enter")
+        await wait_settled(pilot, app, "outline")
+        angles = engine.load(run_id).steps["angles"]
+        assert angles.content == target.text and angles.item == target.index
+        assert target.text in (engine.load(run_id).steps["outline"].prompt or "")
+        await pilot.press("1")  # pick the outline: drafting waits, the sections show first
+        await wait_until(pilot, lambda: run_screen(app).viewed == "draft", what="draft shown")
+        titles = [
+            s.title for s in parse_sections(engine.load(run_id).steps["outline"].content or "")
+        ]
+        listing = screen.query_one(SectionList)
+        await wait_until(pilot, lambda: "7 sections from 'outline'" in shown(listing))
+        assert engine.load(run_id).steps["draft"].status is StepStatus.PENDING
+        await pilot.press("r")  # draft every section at once
+        await wait_until(
+            pilot,
+            lambda: (
+                engine.load(run_id).steps["draft"].sections
+                and not engine.load(run_id).steps_streaming()
+                and not run_screen(app).streaming
+            ),
+            what="every section drafted",
+        )
+        await wait_until(pilot, lambda: "Sections 0/7 chosen" in shown(listing))
+        await pilot.press("A")  # accept the first completed response of every section
+        await wait_until(
+            pilot,
+            lambda: engine.load(run_id).steps["draft"].status is StepStatus.COMPLETED,
+            what="draft assembled",
+        )
+        await wait_until(pilot, lambda: run_screen(app).viewed == "polish")
+        await pilot.press("r")
+        await wait_until(
+            pilot,
+            lambda: (
+                engine.load(run_id).steps["polish"].sections
+                and not engine.load(run_id).steps_streaming()
+                and not run_screen(app).streaming
+            ),
+            what="every section polished",
+        )
+        await pilot.press("A")
+        await wait_until(pilot, lambda: engine.load(run_id).status is RunStatus.COMPLETED)
+        article = engine.load(run_id).article or ""
+        assert [ln[3:] for ln in article.splitlines() if ln.startswith("## ")] == titles
+        await pilot.press("left")  # the next key is answered
+        await wait_until(pilot, lambda: run_screen(app).viewed == "draft")
+
+
+async def test_sections_are_picked_one_by_one_and_the_list_is_edited(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    async with open_app(LONG) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        run_id = screen.run_id
+        await pilot.press("2")  # the number chooses item 2 of the response under the cursor
+        await wait_settled(pilot, app, "outline")
+        assert engine.load(run_id).steps["angles"].item == 1
+        await pilot.press("1")
+        await wait_until(pilot, lambda: run_screen(app).viewed == "draft")
+        await pilot.press("o")  # edit the section list: an ordinary edit of the outline
+        await wait_until(pilot, lambda: isinstance(app.screen, TextDialog))
+        area = app.screen.query_one("TextArea")
+        area.text = "# Mine\n\n## Second first\n- b\n\n## New one\n- n\n"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        listing = screen.query_one(SectionList)
+        await wait_until(pilot, lambda: "2 sections from 'outline'" in shown(listing))
+        assert engine.load(run_id).steps["outline"].content.startswith("# Mine")  # type: ignore[union-attr]
+        await pilot.press("r")
+        await wait_until(
+            pilot,
+            lambda: (
+                len(engine.load(run_id).steps["draft"].sections) == 2
+                and not run_screen(app).streaming
+            ),
+            what="two sections drafted",
+        )
+        await wait_settled(pilot, app, "draft")
+        await pilot.press("2")  # section 1: response 2; the cursor moves to section 2
+        await wait_until(
+            pilot, lambda: engine.load(run_id).steps["draft"].sections[0].selected is not None
+        )
+        await wait_until(pilot, lambda: "▸ 2. New one" in shown(listing))
+        await pilot.press("up")  # back to section 1: its pick is shown
+        await wait_until(pilot, lambda: "▸ 1. Second first" in shown(listing))
+        await pilot.press("down", "1")
+        await wait_until(
+            pilot, lambda: engine.load(run_id).steps["draft"].status is StepStatus.COMPLETED
+        )
+        draft = engine.load(run_id).steps["draft"]
+        assert [s.title for s in draft.sections] == ["Second first", "New one"]
+        assert [ln for ln in (draft.content or "").splitlines() if ln.startswith("#")] == [
+            "# Mine",
+            "## Second first",
+            "## New one",
+        ]
+        await wait_until(pilot, lambda: run_screen(app).viewed == "polish")  # its list next
+        await pilot.press("left")
+        await wait_until(pilot, lambda: run_screen(app).viewed == "draft")

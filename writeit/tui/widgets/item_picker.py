@@ -1,0 +1,61 @@
+"""The items of an item step (`select: item`), across every pane, with a cursor.
+
+A list step's responses each hold a numbered or bulleted list; the writer moves through all of
+their items in screen order (`up`/`down`) and chooses one with `enter` or its number: only that
+item goes forward. A response without a list can still be picked whole (its pane's number).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+from writeit.domain.outline import parse_items
+from writeit.tui.widgets.response_pane import ResponsePane
+
+WINDOW = 8  # items shown at once
+
+
+@dataclass(frozen=True)
+class Item:
+    position: int  # the pane's number on screen (0-based)
+    response: int  # the response's index in the step, as the engine counts
+    index: int  # the item's index in that response's list
+    text: str
+
+
+def items_of(panes: list[ResponsePane]) -> list[Item]:
+    """Every item of every finished pane with text, in screen order (`panes` is)."""
+    return [
+        Item(position, pane.index, k, text)
+        for position, pane in enumerate(panes)
+        if pane.response.usable
+        for k, text in enumerate(parse_items(pane.response.content))
+    ]
+
+
+def first_line(text: str, width: int = 90) -> str:
+    line = text.splitlines()[0] if text else ""
+    line = line.replace("**", "")
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+class ItemPicker(Static):
+    """The items to choose from, the one under the cursor highlighted."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, classes="item-picker", markup=False)
+        self.display = False
+
+    def show_items(self, items: list[Item], cursor: int, keys: str) -> None:
+        start = min(max(0, cursor - WINDOW // 2), max(0, len(items) - WINDOW))
+        text = Text.assemble((f"Choose one of {len(items)} items", "bold"), f"  {keys}")
+        for i, item in enumerate(items[start : start + WINDOW], start):
+            mark = "▸" if i == cursor else " "
+            style = "reverse" if i == cursor else ""
+            text.append(f"\n{mark} pane {item.position + 1} · {item.index + 1}. ", style=style)
+            text.append(first_line(item.text), style=style)
+        self.update(text)
+        self.display = True
