@@ -15,6 +15,7 @@ from typing import Any
 
 from writeit.cli.estimate import check_first_step, show_estimate
 from writeit.cli.leaderboard import show_leaderboard
+from writeit.cli.merge import cmd_import
 from writeit.cli.output import emit_json, note, run_row, say, show_run, table
 from writeit.cli.search import cmd_search
 from writeit.domain.errors import ValidationProblem, WriteItError
@@ -436,6 +437,7 @@ COMMANDS: dict[str | None, Handler] = {
     "models": cmd_models,
     "leaderboard": cmd_leaderboard,
     "search": cmd_search,
+    "import": cmd_import,
 }
 
 

@@ -182,6 +182,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild the index ($WRITEIT_HOME/search.sqlite) from every run's log first",
     )
 
+    p = add(
+        "import",
+        "recreate a run from a YAML export, or merge the runs of another WriteIt home",
+    )
+    p.add_argument("file", nargs="?", metavar="FILE.yaml", help="a `writeit export` YAML file")
+    p.add_argument(
+        "--store",
+        metavar="OTHER_HOME",
+        help="merge every run of that home by run id and event seq: safe to repeat; a run "
+        "that changed on both sides is left alone and the other side added as a branch",
+    )
+
     add("pipelines", "pipelines you can run")
     add("styles", "style primers you can use")
     add("models", "configured providers, their credentials, and the default models")

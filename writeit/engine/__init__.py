@@ -9,9 +9,11 @@ from writeit.engine.doctor import DoctorReport, Problem
 from writeit.engine.engine import Engine
 from writeit.engine.exporting import FORMATS, check_format, is_binary
 from writeit.engine.headless import PickStrategy
+from writeit.engine.importing import ImportReport, merge_store
 from writeit.engine.inputs import parse_input_pairs
 from writeit.engine.models import ALL_STEPS, parse_model_specs
 from writeit.engine.pages import Archived, Family, RunPage, RunQuery
+from writeit.engine.reimport import import_export, open_other_home
 from writeit.engine.search import (
     SearchHit,
     SearchResults,
@@ -31,6 +33,7 @@ __all__ = [
     "DoctorReport",
     "Engine",
     "Family",
+    "ImportReport",
     "ModelStatus",
     "PickStrategy",
     "Problem",
@@ -41,7 +44,10 @@ __all__ = [
     "SearchResults",
     "check_format",
     "default_home",
+    "import_export",
     "is_binary",
+    "merge_store",
+    "open_other_home",
     "parse_input_pairs",
     "parse_model_specs",
     "rebuild_search_index",

@@ -55,6 +55,7 @@ from writeit.engine.eventlog import EventListener, EventLog
 from writeit.engine.exporting import export_bytes, export_text, run_shape, write_to
 from writeit.engine.fanout import DeltaListener, NoticeListener, StreamJob
 from writeit.engine.headless import PickStrategy
+from writeit.engine.importing import append_log
 from writeit.engine.leaderboard import leaderboard
 from writeit.engine.models import resolve_models
 from writeit.engine.pages import Family, RunPage, RunQuery, family_of, scan_page
@@ -64,7 +65,7 @@ from writeit.engine.requests import step_requests
 from writeit.engine.sectioning import plan_event, section_round
 from writeit.engine.sessions import Sessions
 from writeit.engine.starting import RunPlan, prepare_run
-from writeit.engine.stored import stored_pipeline, stored_style
+from writeit.engine.stored import stored_blobs, stored_pipeline, stored_style
 from writeit.engine.streaming import Streams
 from writeit.engine.workspace import Workspace
 from writeit.providers.lifecycle import ModelStatus
@@ -772,6 +773,27 @@ class Engine:
             self._workspace.exports,
             with_history=with_history,
         )
+
+    # -- import and merge --------------------------------------------------------------------
+
+    def run_blobs(self, run: PipelineRun) -> dict[bytes, bytes]:
+        """The stored pipeline and style texts `run` was started with (a merge copies them)."""
+        return stored_blobs(self._store, run)
+
+    def append_log(
+        self,
+        run_id: str,
+        events: Sequence[Event],
+        *,
+        after: int,
+        blobs: Mapping[bytes, bytes] | None = None,
+    ) -> list[Event]:
+        """Append another store's (or an export's) `events` to `run_id` while its last seq is
+        still `after` (-1: while it does not exist), checked in the write transaction, so a
+        process writing the run meanwhile is never overwritten (`importing.Diverged`)."""
+        written = append_log(self._append, self._log.append_planned, run_id, events, after, blobs)
+        self._store.sync()
+        return written
 
     def describe(self, run: PipelineRun, *, lineage: bool = True) -> dict[str, Any]:
         """`show --json`: the export shape plus current step, archived flag and children

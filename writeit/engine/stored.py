@@ -38,3 +38,11 @@ def stored_style(store: Store, run: PipelineRun) -> StylePrimer | None:
         return None
     raw = store.get_raw(keys.primer(run.style, run.style_sha))
     return load_style(f"<style {run.style}>", raw.decode()).primer if raw else None
+
+
+def stored_blobs(store: Store, run: PipelineRun) -> dict[bytes, bytes]:
+    """The stored pipeline and style texts `run` refers to, by key (a merge copies them)."""
+    wanted = [keys.config(run.pipeline, run.pipeline_sha)]
+    if run.style and run.style_sha:
+        wanted.append(keys.primer(run.style, run.style_sha))
+    return {key: raw for key in wanted if (raw := store.get_raw(key)) is not None}

@@ -1,0 +1,261 @@
+"""A YAML export made into a run's events again (`writeit import FILE.yaml`).
+
+The export (DESIGN.md, Export) holds each step's current responses, pick or edited content and
+feedback, so the run is rebuilt as: `run_created` (steps before a branch point copied, as a
+branch has them), then per step `step_started`, one `response_finished` per response with its
+text, usage and timings, the feedback, and the pick or the edit; then the run's status. Exporting
+the imported run gives the same file. What an export does not hold is not invented: prompts are
+empty, every event is dated at the run's creation, earlier attempts of a step are absent, a
+response exported mid-stream is `interrupted`, and the pipeline and style are this home's
+installed ones of the same name (the run stores them, as any run does).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from writeit.domain.catalog import find_pipeline, find_style
+from writeit.domain.errors import NotFound, WriteItError
+from writeit.domain.events import (
+    Event,
+    FeedbackGiven,
+    ResponseFinished,
+    ResponsePicked,
+    ResponseStub,
+    RunCreated,
+    RunStatusChanged,
+    StepEdited,
+    StepStarted,
+)
+from writeit.domain.fold import fold
+from writeit.domain.models import AIResponse, StepState, TokenUsage
+from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
+from writeit.engine.engine import Engine
+from writeit.engine.importing import ImportReport, LogWriter, merge_run
+from writeit.engine.workspace import Workspace
+from writeit.storage import keys
+
+INTERRUPTED = "interrupted: it was still streaming when the run was exported"
+
+
+class ExportImporter(LogWriter, Protocol):
+    """The engine, as an import sees it: it can also export and find what is installed."""
+
+    @property
+    def home(self) -> Path: ...
+    def export_text(self, run_id: str, fmt: str | None = None) -> str: ...
+
+
+def import_export(engine: ExportImporter, path: Path) -> ImportReport:
+    """Recreate the run exported in `path`; the same file again changes nothing, and a run of
+    the same id that differs here is left alone, the file's run imported beside it as a branch."""
+    data = read_export(path)
+    events, blobs = export_events(data, engine.home, _parent_responses(engine, data))
+    report = ImportReport()
+    run_id = events[0].run_id
+    try:
+        here = yaml.safe_load(engine.export_text(run_id, "yaml"))
+    except NotFound:
+        here = None
+    if here == data:
+        report.unchanged.append(run_id)
+        return report
+    merge_run(engine, events, blobs, report, branch_salt=f"yaml:{path.name}")
+    return report
+
+
+def open_other_home(path: Path, home: Path) -> Engine:
+    """An engine over another WriteIt home to merge from (`import --store`). Nothing is changed
+    there: responses a crash left streaming are not recovered, and such runs are skipped."""
+    other = Workspace(path)
+    if not other.store_path.is_dir():
+        raise WriteItError(f"{path} is not a WriteIt home (it has no {other.store_path.name})")
+    if path.resolve() == home.resolve():
+        raise WriteItError(f"{path} is this home; --store names another one")
+    return Engine(path)
+
+
+def read_export(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise WriteItError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise WriteItError(f"{path} is not YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict) or data.get("writeit_export") != 1:
+        raise WriteItError(f"{path} is not a WriteIt YAML export (no 'writeit_export: 1')")
+    return data
+
+
+def _parent_responses(engine: ExportImporter, data: dict[str, Any]) -> dict[str, AIResponse]:
+    """The responses of the export's parent run, if it is here: a branch's copied steps hold
+    the parent's own responses (stored once, by id), so they must be the same, field for field."""
+    parent = data.get("parent_run_id")
+    if not isinstance(parent, str):
+        return {}
+    try:
+        run = engine.load(parent)
+    except WriteItError:
+        return {}
+    return {rid: r for step in run.steps.values() for rid, r in step.responses.items()}
+
+
+def export_events(
+    data: dict[str, Any], home: Path, known: dict[str, AIResponse] | None = None
+) -> tuple[list[Event], dict[bytes, bytes]]:
+    """The events that rebuild the exported run, and the pipeline and style texts it uses;
+    `known` are responses already here that copied steps must reuse (the parent's)."""
+    try:
+        events, blobs = _events(data, home, known or {})
+        fold(events)  # refuse here, before anything is written, what the log would refuse
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise WriteItError(f"the export is incomplete or malformed ({exc!r})") from None
+    except WriteItError as exc:
+        raise WriteItError(f"the export cannot be made into a run: {exc}") from None
+    return [e.model_copy(update={"seq": i}) for i, e in enumerate(events)], blobs
+
+
+def _events(
+    data: dict[str, Any], home: Path, known: dict[str, AIResponse]
+) -> tuple[list[Event], dict[bytes, bytes]]:
+    run_id = str(data["run_id"])
+    at = datetime.fromisoformat(str(data["created_at"]))
+    pipeline = find_pipeline(home, str(data["pipeline"]))
+    steps = list(data["steps"])
+    names = [str(s["name"]) for s in steps]
+    installed = [s.name for s in pipeline.config.steps]
+    if names != installed:
+        raise WriteItError(
+            f"its steps ({', '.join(names)}) are not those of pipeline "
+            f"'{pipeline.config.name}' here ({', '.join(installed)})"
+        )
+    blobs = {keys.config(pipeline.config.name, pipeline.sha256): pipeline.source.encode()}
+    style_sha = None
+    if data.get("style"):
+        try:
+            style = find_style(home, str(data["style"]))
+            style_sha = style.sha256
+            blobs[keys.primer(style.primer.id, style.sha256)] = style.source.encode()
+        except NotFound:
+            pass  # the run keeps the style's name; without its text it runs unstyled here
+    point = data.get("branch_point")
+    copied = names.index(point) if point in names else 0
+    events: list[Event] = [
+        RunCreated(
+            run_id=run_id,
+            at=at,
+            pipeline=pipeline.config.name,
+            pipeline_sha=pipeline.sha256,
+            step_names=names,
+            inputs={str(k): str(v) for k, v in (data.get("inputs") or {}).items()},
+            style=data.get("style"),
+            style_sha=style_sha,
+            parent_run_id=data.get("parent_run_id"),
+            branch_point=point,
+            copied_steps=[_copied_step(s, at, known) for s in steps[:copied]],
+        )
+    ]
+    for step in steps[copied:]:
+        events += _step_events(run_id, step, at)
+    status = RunStatus(data["status"])
+    state = fold(events)
+    if state is not None and state.status is not status and status is not RunStatus.COMPLETED:
+        events.append(RunStatusChanged(run_id=run_id, at=at, status=status))
+    return events, blobs
+
+
+def _step_events(run_id: str, step: dict[str, Any], at: datetime) -> list[Event]:
+    name = str(step["name"])
+    responses = list(step.get("responses") or [])
+    if not responses:
+        return []
+    ids = [str(r["response_id"]) for r in responses]
+    out: list[Event] = [
+        StepStarted(
+            run_id=run_id,
+            at=at,
+            step=name,
+            prompt="",
+            responses=[
+                ResponseStub(response_id=i, provider=str(r["provider"]), model=str(r["model"]))
+                for i, r in zip(ids, responses, strict=True)
+            ],
+        )
+    ]
+    for r in responses:
+        status = ResponseStatus(r["status"])
+        streaming = status is ResponseStatus.STREAMING
+        out.append(
+            ResponseFinished(
+                run_id=run_id,
+                at=at,
+                step=name,
+                response_id=str(r["response_id"]),
+                status=ResponseStatus.INTERRUPTED if streaming else status,
+                text=str(r.get("content") or ""),
+                reasoning=str(r.get("reasoning") or ""),
+                finish_reason=r.get("finish_reason"),
+                error=INTERRUPTED if streaming else r.get("error"),
+                usage=TokenUsage.model_validate(r.get("usage") or {}),
+                time_to_first_token_s=r.get("time_to_first_token_s"),
+                processing_time_s=r.get("processing_time_s"),
+            )
+        )
+    if step.get("feedback"):
+        out.append(FeedbackGiven(run_id=run_id, at=at, step=name, feedback=str(step["feedback"])))
+    if StepStatus(step["status"]) is StepStatus.COMPLETED:
+        selected = step.get("selected")
+        if selected is not None:
+            out.append(
+                ResponsePicked(
+                    run_id=run_id,
+                    at=at,
+                    step=name,
+                    response_id=ids[int(selected)],
+                    index=int(selected),
+                    candidates=ids,
+                    shown_order=ids,
+                )
+            )
+        else:
+            out.append(StepEdited(run_id=run_id, at=at, step=name, content=str(step["content"])))
+    return out
+
+
+def _copied_step(step: dict[str, Any], at: datetime, known: dict[str, AIResponse]) -> StepState:
+    """A step a branch carries from its parent: the parent's responses when they are here,
+    else as the export shows them."""
+    responses = [
+        known.get(str(r["response_id"]))
+        or AIResponse(
+            response_id=str(r["response_id"]),
+            provider=str(r["provider"]),
+            model=str(r["model"]),
+            prompt_used="",
+            raw_output=str(r.get("content") or ""),
+            content=str(r.get("content") or ""),
+            status=ResponseStatus(r["status"]),
+            finish_reason=r.get("finish_reason"),
+            error=r.get("error"),
+            reasoning=str(r.get("reasoning") or ""),
+            created_at=at,
+            usage=TokenUsage.model_validate(r.get("usage") or {}),
+            time_to_first_token_s=r.get("time_to_first_token_s"),
+            processing_time_s=r.get("processing_time_s"),
+        )
+        for r in step.get("responses") or []
+    ]
+    return StepState(
+        name=str(step["name"]),
+        status=StepStatus(step["status"]),
+        response_ids=[r.response_id for r in responses],
+        responses={r.response_id: r for r in responses},
+        selected=step.get("selected"),
+        feedback=step.get("feedback"),
+        content=step.get("content"),
+        attempt=1 if responses else 0,
+    )
