@@ -190,7 +190,7 @@ def estimate_model(
     if prompt is not None:
         inp, inp_high = prompt, math.ceil(prompt * INPUT_MARGIN)
     elif history.inputs:
-        inp, inp_high = median(history.inputs), max(history.inputs)
+        inp, inp_high = median(history.inputs), math.ceil(max(history.inputs) * INPUT_MARGIN)
     else:
         inp = inp_high = unknown_input_high
     if history.outputs:

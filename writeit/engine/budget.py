@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from writeit.domain.budget import OverBudget, budget_state, check_step
 from writeit.domain.config import Price
 from writeit.domain.estimate import StepEstimate
-from writeit.domain.events import ResponseStub
 from writeit.domain.models import PipelineRun
 from writeit.domain.requests import UsageReport, estimate_tokens, tokens_for_chars
 from writeit.providers.pricing import cost_usd
@@ -38,6 +37,8 @@ class LiveCost:
             return self.final_usd
         if self.price is None:
             return None
+        if not self.chars:  # a request that has received nothing costs nothing (DESIGN)
+            return 0.0
         return cost_usd(self.price, UsageReport(self.input_tokens, tokens_for_chars(self.chars)))
 
 
@@ -100,25 +101,25 @@ class LiveSpend:
 
 def spend_for(
     run: PipelineRun,
-    stubs: Sequence[ResponseStub],
-    prompt: str,
+    responses: Sequence[tuple[str, str, str]],
     estimate: Callable[[], StepEstimate],
     price_of: Callable[[str], Price | None],
     *,
     over_budget: bool = False,
 ) -> LiveSpend:
-    """The live cost of a step about to stream. A run with a budget refuses (OverBudget) a step
-    whose upper `estimate` would cross what remains, unless `over_budget`."""
+    """The live cost of a step about to stream `responses` (response id, provider:model,
+    prompt). A run with a budget refuses (OverBudget) a step whose upper `estimate` would cross
+    what remains, unless `over_budget`."""
     state = budget_state(run)
     if state.budget_usd is not None and not over_budget:
         reason = check_step(state, estimate())
         if reason is not None:
             raise OverBudget(f"{reason} (--over-budget to allow)")
-    prices = {ref: price_of(ref) for ref in {f"{s.provider}:{s.model}" for s in stubs}}
+    prices = {ref: price_of(ref) for ref in {ref for _, ref, _ in responses}}
     return LiveSpend.start(
         run.run_id,
         state.budget_usd,
         state.spent_usd,
-        {s.response_id: prices[f"{s.provider}:{s.model}"] for s in stubs},
-        {s.response_id: prompt for s in stubs},
+        {rid: prices[ref] for rid, ref, _ in responses},
+        {rid: prompt for rid, _, prompt in responses},
     )

@@ -408,14 +408,14 @@ class Engine:
         return self._streams.live_cost(response_id)
 
     def _spend_for(
-        self, run: PipelineRun, step: str, stubs: list[ResponseStub], prompt: str, over: bool
+        self, run: PipelineRun, step: str, jobs: list[StreamJob], over: bool
     ) -> LiveSpend:
         """See `budget.spend_for` (history is read only when the run has a budget)."""
+        name = self.pipeline_of(run).config.name
         return spend_for(
             run,
-            stubs,
-            prompt,
-            lambda: self.estimate_run(run.run_id, [step]).steps[0],
+            [(j.response_id, j.request.model_ref, j.request.prompt) for j in jobs],
+            lambda: self._estimator.for_requests(name, step, [j.request for j in jobs]),
             lambda ref: self._registry.status(ref).price,
             over_budget=over,
         )
@@ -435,14 +435,13 @@ class Engine:
             return await self._run_step(run_id, step, over_budget)
 
     async def _run_step(self, run_id: str, step: str | None, over_budget: bool) -> PipelineRun:
-
         run = self.load(run_id)
         step = self._step_of(run, step)
         self._guard(run, step, Action.REGENERATE)
         pipeline = self.pipeline_of(run).config
         spec = pipeline.step(step)
         if spec.sections_of is not None:
-            return await self._run_sections(run, step, None)
+            return await self._run_sections(run, step, None, over_budget)
         refs = self.models_for(run, step)
         for ref in refs:
             self._registry.check(ref)
@@ -454,7 +453,12 @@ class Engine:
             for p, m in [ref.split(":", 1)]
             for _ in range(per_model)
         ]
-        spend = self._spend_for(run, step, stubs, prompt, over_budget)
+        requests = step_requests(run, pipeline, step, stubs, prompt)
+        jobs = [
+            StreamJob(run_id=run_id, step=step, response_id=stub.response_id, request=request)
+            for stub, request in zip(stubs, requests, strict=True)
+        ]
+        spend = self._spend_for(run, step, jobs, over_budget)
         self._append(
             StepStarted(
                 run_id=run_id,
@@ -465,11 +469,6 @@ class Engine:
                 owner_pid=os.getpid(),
             )
         )
-        requests = step_requests(run, pipeline, step, stubs, prompt)
-        jobs = [
-            StreamJob(run_id=run_id, step=step, response_id=stub.response_id, request=request)
-            for stub, request in zip(stubs, requests, strict=True)
-        ]
         await self._streams.stream(run_id, jobs, spend)
         finished = self.load(run_id)
         logs.step_finished(finished, step)
@@ -482,7 +481,9 @@ class Engine:
             self._guard(run, step, Action.REGENERATE, section=section)
             return await self._run_sections(run, step, section)
 
-    async def _run_sections(self, run: PipelineRun, step: str, only: int | None) -> PipelineRun:
+    async def _run_sections(
+        self, run: PipelineRun, step: str, only: int | None, over_budget: bool = False
+    ) -> PipelineRun:
         """Plan a round from the outline (unless `only` restarts one section), then stream every
         section's responses in one fan-out."""
         pipeline = self.pipeline_of(run).config
@@ -497,11 +498,12 @@ class Engine:
         starts, jobs = section_round(
             probe, pipeline, self.style_of(run), step, refs, which, self._now, os.getpid()
         )
+        spend = self._spend_for(run, step, jobs, over_budget)
         for plan_ in planned:
             self._append(plan_)
         for start in starts:
             self._append(start)
-        await self._streams.stream(run.run_id, jobs)
+        await self._streams.stream(run.run_id, jobs, spend)
         finished = self.load(run.run_id)
         logs.step_finished(finished, step)
         return finished
@@ -520,7 +522,6 @@ class Engine:
     ) -> PipelineRun:
         """Stream every remaining step and pick with `strategy` (headless `writeit run`); stops
         with OverBudget when a step would cross the budget or its streams reached it."""
-
         run = self.load(run_id)
         strategy.check_fanout(self.fanout_sizes(run))
         while run.status is not RunStatus.COMPLETED:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from writeit.domain.estimate import (
@@ -23,7 +24,7 @@ from writeit.domain.estimate import (
 from writeit.domain.fold import apply
 from writeit.domain.models import PipelineRun
 from writeit.domain.pipeline import PipelineConfig
-from writeit.domain.requests import UsageReport
+from writeit.domain.requests import ModelRequest, UsageReport
 from writeit.domain.status import ResponseStatus, StepStatus
 from writeit.domain.style import StylePrimer
 from writeit.domain.template import placeholders, render
@@ -33,11 +34,23 @@ from writeit.engine.starting import RunPlan
 from writeit.providers.registry import ProviderRegistry
 from writeit.storage.store import Store
 
+DEFAULT_SECTIONS = 12  # a section step's rounds before any outline or history says how many
 HISTORY_RUNS = 50  # the most recent runs of the pipeline whose responses count as history
 HISTORY_RESPONSES = 30  # per model and step, the most recent ones
 COUNTED = (ResponseStatus.COMPLETED, ResponseStatus.TRUNCATED)  # whole answers only
 
-Histories = dict[tuple[str, str], History]  # (step, provider:model) -> history
+
+
+@dataclass(frozen=True)
+class Histories:
+    """Earlier usage by (step, provider:model), and how many sections each section step had."""
+
+    responses: dict[tuple[str, str], History] = field(default_factory=dict)
+    sections: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def get(self, key: tuple[str, str], default: History) -> History:
+        return self.responses.get(key, default)
+
 ModelsFor = Callable[[str], Sequence[str]]
 
 
@@ -47,6 +60,7 @@ def histories(store: Store, pipeline: str, exclude: str | None = None) -> Histor
     while it streams)."""
     outputs: dict[tuple[str, str], list[int]] = defaultdict(list)
     inputs: dict[tuple[str, str], list[int]] = defaultdict(list)
+    sections: dict[str, list[int]] = defaultdict(list)
     query = RunQuery(limit=HISTORY_RUNS, pipeline=pipeline, archived=Archived.ALSO)
     for light in scan_page(store, query).runs:
         if light.run_id == exclude or light.damaged:
@@ -56,6 +70,8 @@ def histories(store: Store, pipeline: str, exclude: str | None = None) -> Histor
         except Exception:  # a damaged run is `writeit doctor`'s business, never an estimate's
             continue
         for step in run.ordered_steps():
+            if step.sections:
+                sections[step.name].append(len(step.sections))
             for r in step.ordered_responses():
                 key = (step.name, r.model_ref)
                 if (
@@ -65,7 +81,10 @@ def histories(store: Store, pipeline: str, exclude: str | None = None) -> Histor
                 ):
                     outputs[key].append(r.usage.output_tokens)
                     inputs[key].append(r.usage.input_tokens)
-    return {k: History(tuple(v), tuple(inputs[k])) for k, v in outputs.items()}
+    return Histories(
+        {k: History(tuple(v), tuple(inputs[k])) for k, v in outputs.items()},
+        {k: tuple(v) for k, v in sections.items()},
+    )
 
 
 class Estimator:
@@ -101,6 +120,29 @@ class Estimator:
             tuple(self._step(run, config, style, s, models_for(s), history) for s in steps)
         )
 
+    def for_requests(
+        self, pipeline: str, step: str, requests: Sequence[ModelRequest]
+    ) -> StepEstimate:
+        """The requests a step (or a section round) is about to send: their prompts are known."""
+        history = histories(self._store, pipeline)
+        by_model: dict[str, list[ModelRequest]] = defaultdict(list)
+        for request in requests:
+            by_model[request.model_ref].append(request)
+        return StepEstimate(
+            step=step,
+            models=tuple(
+                estimate_model(
+                    ref,
+                    len(sent),
+                    max(prompt_tokens(r.prompt) for r in sent),
+                    max(r.max_tokens for r in sent),
+                    history.get((step, ref), History()),
+                    self.cost_of,
+                )
+                for ref, sent in by_model.items()
+            ),
+        )
+
     def _step(
         self,
         run: PipelineRun,
@@ -114,14 +156,21 @@ class Estimator:
         unknown = _unknown_steps(run, spec.prompt)
         prompt: int | None = None
         unknown_high = 0
-        if unknown:
-            # The template with what is known, plus each unknown pick at its step's limit.
+        sections = spec.sections_of is not None
+        if unknown or sections:
+            # The template with what is known, plus each unknown pick at its step's limit; a
+            # section's prompt (with the sections before it) is bounded by the step's context.
             rendered = render(spec.prompt, template_values(run, config, style))
             limits = sum(config.max_tokens_for(config.step(s)) for s in unknown)
             unknown_high = round(prompt_tokens(rendered) * INPUT_MARGIN) + limits
+            if sections:
+                room = spec.context_tokens - config.max_tokens_for(spec)
+                unknown_high = max(unknown_high, room)
         else:
             prompt = prompt_tokens(step_prompt(run, config, style, name))
         per_model = config.responses_for(spec)
+        if spec.sections_of is not None:  # one fan-out per section of the outline
+            per_model *= _section_count(run, name, history)
         return StepEstimate(
             step=name,
             models=tuple(
@@ -136,8 +185,14 @@ class Estimator:
                 )
                 for ref in models
             ),
-            inputs_known=not unknown,
+            inputs_known=not (unknown or sections),
         )
+
+
+def _section_count(run: PipelineRun, step: str, history: Histories) -> int:
+    """Sections a section step will stream: as planned, else the most earlier runs had."""
+    planned = len(run.steps[step].sections)
+    return planned or max(history.sections.get(step, ()), default=DEFAULT_SECTIONS)
 
 
 def _unknown_steps(run: PipelineRun, template: str) -> list[str]:
