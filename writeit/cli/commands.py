@@ -106,7 +106,8 @@ class Progress:
     def on_event(self, event: Event) -> None:
         if isinstance(event, StepStarted):
             self.models.update((r.response_id, f"{r.provider}:{r.model}") for r in event.responses)
-            note(f"{event.step}: {', '.join(self.models[r.response_id] for r in event.responses)}")
+            where = event.step if event.section is None else f"{event.step} §{event.section + 1}"
+            note(f"{where}: {', '.join(self.models[r.response_id] for r in event.responses)}")
         elif isinstance(event, ResponseFinished):
             detail = f" ({event.error})" if event.error else ""
             note(
@@ -114,7 +115,9 @@ class Progress:
             )
         elif isinstance(event, ResponsePicked):
             model = self.models.get(event.response_id, "?")
-            note(f"{event.step}: picked {event.index + 1} ({model})")
+            where = event.step if event.section is None else f"{event.step} §{event.section + 1}"
+            item = f", item {event.item + 1}" if event.item is not None else ""
+            note(f"{where}: picked {event.index + 1}{item} ({model})")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
