@@ -29,6 +29,7 @@ FIGURES = (
     "memory.rss_mb_4x20k_tokens",
     "render.cpu_percent_4x150_pty",
     "render.cpu_percent_2x60_pty",
+    "search.query_1k_runs_ms",
 )
 
 

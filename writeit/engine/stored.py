@@ -33,11 +33,18 @@ def stored_pipeline(store: Store, run: PipelineRun) -> LoadedPipeline:
     return _parsed_pipeline(f"<{run.pipeline} of run {run.run_id[:8]}>", raw.decode())
 
 
+@functools.lru_cache(maxsize=16)
+def _parsed_style(label: str, source: str) -> StylePrimer:
+    """A stored style primer, parsed once: every step's prompt asks for it, and parsing its
+    YAML cost ~17 ms a step (bench/search_bench.py spent half its run creation there)."""
+    return load_style(label, source).primer
+
+
 def stored_style(store: Store, run: PipelineRun) -> StylePrimer | None:
     if not run.style or not run.style_sha:
         return None
     raw = store.get_raw(keys.primer(run.style, run.style_sha))
-    return load_style(f"<style {run.style}>", raw.decode()).primer if raw else None
+    return _parsed_style(f"<style {run.style}>", raw.decode()) if raw else None
 
 
 def stored_blobs(store: Store, run: PipelineRun) -> dict[bytes, bytes]:
