@@ -15,6 +15,7 @@ NUMBERED = re.compile(r"^\s*\d+[.)]\s+\**(.+?)\**\s*(?:\s—\s.*)?$", re.MULTILI
 # A section step's prompt names its section (`Write the section "..."`, `Section "..."`) and
 # follows it with the section's notes; the shipped section prompts say it this way.
 SECTION = re.compile(r'^\s*(?:Write the section|Section) "(.+?)"[^\n]*\n', re.MULTILINE)
+BOLD_LEAD = re.compile(r"^\s*\*\*(.+?)\*\*", re.MULTILINE)
 FEEDBACK = re.compile(r"The writer gave this feedback on a previous answer:\n(.+?)\n", re.DOTALL)
 COUNT_WORDS = {"four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 EXACT_COUNT = re.compile(r"exactly (\w+) sections", re.IGNORECASE)
@@ -139,7 +140,9 @@ def _first_line(prompt: str) -> str:
 
 
 def _chosen_angle(prompt: str) -> str | None:
-    m = NUMBERED.search(prompt)
+    """The angle quoted in an outline prompt: a numbered line, else (an item chosen alone)
+    a line that starts with a bold title."""
+    m = NUMBERED.search(prompt) or BOLD_LEAD.search(prompt)
     return m.group(1).strip() if m else None
 
 

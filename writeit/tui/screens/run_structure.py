@@ -98,11 +98,14 @@ class Structure:
         step = s.step_state
         key = s.key_for
         if self.source is not None and step.sections:
-            keys = f"↑/↓ section · 1-9 pick · {key('accept_all')} accept all · r redraft it"
+            keys = (
+                f"↑/↓ section · 1-9 pick · {key('accept_all')} accept all · "
+                f"{key('regenerate')} redrafts it"
+            )
             sections.show_sections(step, self.section or 0, keys)
         elif self.source is not None and (source := s.run.steps[self.source]).content:
             cursor = self._sections.get(step.name, 0)
-            keys = f"{key('edit_sections')} edit the list · r draft them"
+            keys = f"{key('edit_sections')} edit the list · {key('regenerate')} writes them"
             sections.show_planned(self.source, parse_sections(source.content or ""), cursor, keys)
         else:
             sections.display = False

@@ -11,6 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from writeit.domain.compare import display_order
 from writeit.domain.models import StepState
 from writeit.domain.outline import Section
 from writeit.domain.status import ResponseStatus, StepStatus
@@ -37,8 +38,12 @@ def section_state(step: StepState, index: int) -> str:
     """A few words for where section `index` is."""
     section = step.sections[index]
     responses = step.section_responses(index)
+    if section.picked and section.selected is not None:
+        # The pane number the writer saw: panes are shown in the step's shuffled order.
+        shown = display_order(section.response_ids)
+        return f"✓ picked {shown.index(section.response_ids[section.selected]) + 1}"
     if section.picked:
-        return f"✓ picked {section.selected + 1}" if section.selected is not None else "✓ chosen"
+        return "✓ chosen"
     live = sum(1 for r in responses if r.status is ResponseStatus.STREAMING)
     if live:
         return f"streaming {len(responses) - live}/{len(responses)}"
