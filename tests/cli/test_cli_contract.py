@@ -154,7 +154,7 @@ def test_list_unknown_pipeline_names_the_available_ones(
     code, _, err = cli(capsys, "list", "--pipeline", "tech-artcle")
     line = one_line_error(code, err)
     assert "no pipeline 'tech-artcle'" in line
-    assert "blog-post, newsletter, tech-article" in line
+    assert "blog-post, long-article, newsletter, tech-article" in line
     code, out, _ = cli(capsys, "list", "--pipeline", "tech-article")
     assert code == 0 and out.startswith("no runs yet")
 
