@@ -10,6 +10,7 @@ import pytest
 from writeit.engine.engine import Engine
 from writeit.tui import osc52
 from writeit.tui.app import Start, WriteItApp
+from writeit.tui.clipboard import on_screen
 from writeit.tui.screens.new_run import Prefill
 
 from .conftest import OpenApp
@@ -98,3 +99,15 @@ async def test_y_copies_the_focused_response_and_Y_the_article(
         await wait_until(pilot, lambda: BARE.search("".join(written)), what="the article copied")
         article = engine.load(run_screen(app).run_id).article
         assert article and decoded(BARE.findall("".join(written))[0]) == article
+
+
+async def test_a_blind_pane_is_copied_without_naming_its_model(engine: Engine) -> None:
+    run_id = engine.start_run("blog-post", {"topic": "blind tasting"}).run_id
+    await engine.run_step(run_id)
+    run = engine.load(run_id)
+    step = run.step_order[0]
+    focused = run.steps[step].response_ids[0]
+    item = on_screen(run, step, focused, blind=True)
+    assert item is not None and "offline" not in item.what and item.text
+    named = on_screen(run, step, focused)
+    assert named is not None and "(offline:" in named.what

@@ -31,16 +31,18 @@ def article(run: PipelineRun) -> Copyable | None:
     return Copyable("the article", text) if text and text.strip() else None
 
 
-def on_screen(run: PipelineRun, step: str, focused_id: str | None) -> Copyable | None:
-    """The focused response, else the text `step` sent forward (pick or edit), else the article."""
+def on_screen(
+    run: PipelineRun, step: str, focused_id: str | None, *, blind: bool = False
+) -> Copyable | None:
+    """The focused response, else the text `step` sent forward (pick or edit), else the article.
+    `blind`: the notice must not name the model the screen hides."""
     state = run.steps[step]
     if focused_id is not None and focused_id in state.responses:
         response = state.responses[focused_id]
         if response.content.strip():
             number = state.response_ids.index(focused_id) + 1
-            return Copyable(
-                f"response {number} of '{step}' ({response.model_ref})", response.content
-            )
+            model = "" if blind else f" ({response.model_ref})"
+            return Copyable(f"response {number} of '{step}'{model}", response.content)
     if state.content is not None and state.content.strip():
         how = "picked" if state.selected is not None else "edited"
         return Copyable(f"the {how} text of '{step}'", state.content)
