@@ -133,6 +133,12 @@ def _events(
             f"its steps ({', '.join(names)}) are not those of pipeline "
             f"'{pipeline.config.name}' here ({', '.join(installed)})"
         )
+    shaped = [str(s["name"]) for s in steps if "item" in s or "sections" in s]
+    if shaped:
+        raise WriteItError(
+            f"step '{shaped[0]}' picks an item or writes sections, which an import from YAML "
+            "cannot rebuild yet; merge the whole home instead (writeit import --store HOME)"
+        )
     blobs = {keys.config(pipeline.config.name, pipeline.sha256): pipeline.source.encode()}
     style_sha = None
     if data.get("style"):
