@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from writeit.domain.models import AIResponse
 from writeit.domain.status import ResponseStatus
 from writeit.storage.store import utcnow
 from writeit.tui.live import StreamBuffer
-from writeit.tui.widgets.markdown_view import MarkdownView, committable
+from writeit.tui.widgets.markdown_view import MarkdownView, Tail, committable
 from writeit.tui.widgets.response_pane import ResponsePane
 
 from .conftest import OpenApp
@@ -23,6 +25,46 @@ def test_blocks_end_at_blank_lines_outside_code_fences() -> None:
     closed = fenced + "```\n\nafter"
     assert committable(closed, False) == (len(fenced + "```\n\n"), False)
     assert committable("y = 2\n```\n\nnext", True) == (len("y = 2\n```\n\n"), False)
+
+
+BLOCK = (  # one block (no blank line): a heading, list items, a wrapped sentence, code
+    "## Why panes stream\n"
+    "1. **Memory-mapped reads** — why LMDB reads cost almost nothing at all.\n"
+    "2. One writer, many readers: the `concurrency` model, explained slowly.\n"
+    "- a bullet with a verylongwordthatmustbefoldedacrossrowsbecauseitcannotbreak end\n"
+    "```python\ndef flush(self) -> None:\n    pass\n```\n"
+    "and a last line still being written"
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 9), min_size=1, max_size=120), st.sampled_from([9, 24, 46]))
+def test_a_tail_streamed_in_any_pieces_draws_as_if_it_came_at_once(
+    pieces: list[int], width: int
+) -> None:
+    whole = Tail()
+    whole.reset(BLOCK, width, fence=False)
+    streamed, at = Tail(), 0
+    streamed.reset("", width, fence=False)
+    for size in pieces * (len(BLOCK) // sum(pieces) + 1):
+        first = len(streamed.rows)
+        before = [row.text for row in streamed.rows]
+        changed = streamed.add(BLOCK[at : at + size], width)
+        assert changed <= first and before[:changed] == [r.text for r in streamed.rows][:changed]
+        at += size
+        if at >= len(BLOCK):
+            break
+    assert [row.text for row in streamed.rows] == [row.text for row in whole.rows]
+
+
+def test_a_finished_line_of_the_tail_is_markdown_and_code_stays_plain() -> None:
+    tail = Tail()
+    tail.reset("- **bold** item\n```python\nx = 1\n", 40, fence=False)
+    shown = [row.text.rstrip() for row in tail.rows]
+    assert shown[0] == " • bold item"  # a finished list item, drawn as Markdown
+    assert shown[1:] == ["```python", "x = 1"]  # an unfinished code block: plain, as sent
+    tail.add("still **typing", 40)
+    assert tail.rows[-1].text.rstrip() == "still **typing"  # the open line: plain
 
 
 async def test_pane_flushes_what_arrived_and_tells_the_hook(

@@ -1,11 +1,16 @@
-"""A Markdown view whose cost per frame does not grow with the text (Textual's Line API).
+"""A Markdown view whose cost per frame follows the new text, not the text so far (Line API).
 
 Why not Textual's `Markdown` widget: it makes one widget per block, and every layout pass walks
 all of them, so a pane with a long response (or four) slows every frame down; appending also
 re-renders the growing last block. Here Markdown is rendered with Rich into lines once per
-*finished* block (text up to a blank line outside a code fence) and kept as strips; only the
-block still being written (the tail) is re-rendered when text arrives, and only the lines in
-view are drawn. A resize re-renders everything once at the new width.
+*finished* block (text up to a blank line outside a code fence) and kept as strips. The block
+still being written (the tail) is drawn a line at a time (`Tail`): each finished line as
+Markdown once, the line being written as plain text. Rendering the tail as Markdown on every
+frame cost 2-5 ms a pane on a slow core, most of what four streaming panes spent. The block is
+drawn as Markdown when its blank line arrives, and `finish` draws the whole answer as Markdown
+once, so the finished look is exactly the non-streamed one. Only
+the lines in view are drawn, and only changed lines are refreshed. A resize re-renders
+everything once at the new width.
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ from textual.strip import Strip
 
 from writeit.domain.redact import strip_control
 
-PLAIN_TAIL = 3000  # a tail longer than this (no blank line yet) is drawn as plain text
 FENCES = ("```", "~~~")
 
 
@@ -78,11 +82,81 @@ def render_markdown(text: str, width: int) -> list[Strip]:
     return strips[start:end]  # blocks are joined by exactly one blank line
 
 
-def render_plain(text: str, width: int) -> list[Strip]:
-    if not text or width <= 0:
-        return []
-    options = CONSOLE.options.update(width=width, highlight=False)
-    return [Strip(line) for line in CONSOLE.render_lines(Text(text), options, pad=False)]
+def wrap_line(text: str, width: int) -> tuple[list[Strip], int]:
+    """One line of plain text (no newline) wrapped to `width`, and where its last row starts
+    in `text` (0 when it cannot be told, e.g. after tab expansion)."""
+    if not text:
+        return [Strip.blank(0)], 0
+    rows = Text(text).wrap(CONSOLE, width)
+    last = rows[-1].plain
+    start = len(text) - len(last) if last and text.endswith(last) else 0
+    return [Strip(row.render(CONSOLE)) for row in rows], start
+
+
+class Tail:
+    """The block still being written: its finished lines as Markdown, one line at a time (a
+    list item, a heading), and the line being written as plain text.
+
+    With greedy wrapping, text added at the end of a line can only change the row it lands on
+    (and add rows after it), so only that row is wrapped again: a frame costs what the new
+    text costs, not what the block holds. Inside a code fence every line stays plain, so
+    unfinished code is never highlighted. The whole block is drawn as Markdown once its blank
+    line arrives (`MarkdownView.feed`).
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[Strip] = []
+        self._fence = False  # inside a code fence after the finished lines
+        self._line = ""  # the source of the line being written
+        self._line_at = 0  # its first row
+        self._fixed = 0  # rows that can no longer change
+        self._open = ""  # the source of the rows after them
+        self._waiting = ""  # text that came before the view had a width
+
+    def reset(self, text: str, width: int, *, fence: bool) -> None:
+        self.rows, self._fence, self._waiting = [], fence, ""
+        self._line, self._line_at, self._fixed, self._open = "", 0, 0, ""
+        self.add(text, width)
+
+    def add(self, text: str, width: int) -> int:
+        """Append `text`; returns the index of the first row that changed. Without a width
+        yet (a hidden pane) the text waits for the first one."""
+        if width <= 0:
+            self._waiting += text
+            return len(self.rows)
+        text, self._waiting = self._waiting + text, ""
+        if "\n" not in text:
+            first = self._fixed
+            self._extend_line(text, width)
+            return first
+        first = self._line_at
+        del self.rows[self._line_at :]
+        *done, last = (self._line + text).split("\n")
+        for line in done:
+            self.rows.extend(self._finished(line, width))
+        self._line, self._line_at, self._fixed, self._open = "", len(self.rows), len(self.rows), ""
+        self._extend_line(last, width)
+        return first
+
+    def _extend_line(self, text: str, width: int) -> None:
+        self._line += text
+        del self.rows[self._fixed :]
+        if not self._open + text:
+            return
+        rows, start = wrap_line(self._open + text, width)
+        if start:
+            self._fixed += len(rows) - 1
+        self._open = (self._open + text)[start:]
+        self.rows.extend(rows)
+
+    def _finished(self, line: str, width: int) -> list[Strip]:
+        stripped = line.strip()
+        if stripped.startswith(FENCES):
+            self._fence = not self._fence
+            return wrap_line(line, width)[0]
+        if self._fence or not stripped:
+            return wrap_line(line, width)[0]
+        return render_markdown(line, width) or wrap_line(line, width)[0]
 
 
 def committable(text: str, in_fence: bool) -> tuple[int, bool]:
@@ -119,8 +193,8 @@ class MarkdownView(ScrollView, can_focus=True):
         self._committed = ""
         self._tail = ""
         self._in_fence = False
-        self._lines: list[Strip] = []
-        self._tail_lines: list[Strip] = []
+        self._lines: list[Strip] = []  # the finished blocks, as Markdown
+        self._drawn_tail = Tail()  # the block still being written
         self._width = 0
         self._live = live
         self._style: Style | None = None
@@ -134,29 +208,48 @@ class MarkdownView(ScrollView, can_focus=True):
         """The Markdown shown so far (control sequences removed)."""
         return self._committed + self._tail
 
+    @property
+    def _tail_at(self) -> int:
+        """The row the tail starts at: after the blocks and the blank line between."""
+        return len(self._lines) + 1 if self._lines else 0
+
+    @property
+    def _total(self) -> int:
+        return (
+            self._tail_at + len(self._drawn_tail.rows)
+            if self._drawn_tail.rows
+            else len(self._lines)
+        )
+
     def feed(self, text: str) -> None:
-        """Add streamed text: finished blocks are rendered once, the rest on every call."""
-        first_changed = len(self._lines)
-        old_total = first_changed + len(self._tail_lines)
-        tail = self._tail + strip_control(text)
-        cut, self._in_fence = committable(tail, self._in_fence)
+        """Add streamed text: a block is drawn as Markdown once it is finished; until then only
+        the tail's last row is wrapped again. Only rows that changed are refreshed."""
+        text = strip_control(text)
+        old_total = self._total
+        cut = 0
+        if "\n" in text:  # a block ends only at a blank line
+            cut, self._in_fence = committable(self._tail + text, self._in_fence)
         if cut:
-            block, tail = tail[:cut], tail[cut:]
+            tail = self._tail + text
+            block, self._tail = tail[:cut], tail[cut:]
+            first = len(self._lines)
             if self._width:
                 if self._lines:
                     self._lines.append(Strip.blank(0))
                 self._lines.extend(render_markdown(block, self._width))
             self._committed += block
-        self._tail = tail
-        self._render_tail()
-        total = len(self._lines) + len(self._tail_lines)
+            self._drawn_tail.reset(self._tail, self._width, fence=self._in_fence)
+        else:
+            self._tail += text
+            first = self._tail_at + self._drawn_tail.add(text, self._width)
+        total = self._total
         if total > self.virtual_size.height:
             self._grow(total)
         else:
-            self.refresh_lines(first_changed, max(total, old_total) - first_changed)
+            self.refresh_lines(first, max(total, old_total) - first)
 
     def finish(self, text: str) -> None:
-        """The final text: rendered whole once, which also mends any split a block suffered."""
+        """The final text: drawn whole as Markdown, exactly as a stored answer is."""
         self._committed, self._tail, self._in_fence = strip_control(text), "", False
         self._live = False
         self._rerender()
@@ -175,46 +268,40 @@ class MarkdownView(ScrollView, can_focus=True):
     def _rerender(self) -> None:
         self._cache.clear()
         self._lines = render_markdown(self._committed, self._width)
-        self._render_tail()
-        self._update_size()
-
-    def _render_tail(self) -> None:
-        tail = self._tail
-        if len(tail) > PLAIN_TAIL:
-            self._tail_lines = render_plain(tail, self._width)
-        else:
-            self._tail_lines = render_markdown(tail, self._width)
-        if self._tail_lines and self._lines:
-            self._tail_lines.insert(0, Strip.blank(0))
+        self._drawn_tail.reset(self._tail, self._width, fence=self._in_fence)
+        self._grow(self._total)
+        self.refresh()
 
     def _grow(self, total: int) -> None:
-        """Make room for `total` lines; while live and taller than the pane, half a screen
-        more, so that the screen scrolls (a full repaint) once per half screen of text rather
-        than once per line. Text that still fits is never scrolled out of view."""
+        """Room for `total` rows. The virtual size changes (a screen layout) only when the
+        text outgrows it: never while the text fits the pane, and while live, half a screen at
+        a time, so the screen scrolls (a full repaint) once per half screen of text rather
+        than once per row. Text that still fits is never scrolled out of view."""
         height = self.scrollable_content_region.height
-        follow = self._live and self.scroll_y >= self.max_scroll_y and total > height
-        slack = max(1, height // 2) if follow else 0
-        self.virtual_size = Size(self._width, total + slack)
+        if total <= height:
+            size = Size(self._width, total if not self._live else max(total, height))
+        else:
+            slack = max(1, height // 2) if self._live else 0
+            size = Size(self._width, total + slack)
+        follow = self._live and total > height and self.scroll_y >= self.max_scroll_y
+        if size != self.virtual_size:
+            self.virtual_size = size
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
-
-    def _update_size(self) -> None:
-        total = len(self._lines) + len(self._tail_lines)
-        self._grow(total)
-        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         if self._style is None:
             self._style = self.rich_style
         style, index = self._style, self.scroll_offset.y + y
-        lines, tail = self._lines, self._tail_lines
+        lines = self._lines
         if index < len(lines):
             strip = self._cache.get(index)
             if strip is None:
                 strip = self._cache[index] = self._fit(lines[index], style)
             return strip
-        if index - len(lines) < len(tail):
-            return self._fit(tail[index - len(lines)], style)
+        rows, row = self._drawn_tail.rows, index - self._tail_at
+        if 0 <= row < len(rows):
+            return self._fit(rows[row], style)
         return Strip.blank(self._width, style)
 
     def _fit(self, strip: Strip, style: Style) -> Strip:

@@ -44,10 +44,19 @@ class ResponsePane(Vertical):
     flush_hook: ClassVar[FlushHook | None] = None
 
     def __init__(
-        self, index: int, response: AIResponse, buffer: StreamBuffer | None, *, picked: bool
+        self,
+        index: int,
+        response: AIResponse,
+        buffer: StreamBuffer | None,
+        *,
+        picked: bool,
+        position: int | None = None,
+        blind: bool = False,
     ) -> None:
         super().__init__(classes="response-pane")
-        self.index = index
+        self.index = index  # in the step's (model) order, as the engine counts
+        self.position = index if position is None else position  # on screen: its number key
+        self.blind = blind  # the model's name is hidden (blind mode, until the step is picked)
         self.response = response
         self.buffer = buffer if response.status is ResponseStatus.STREAMING else None
         self.picked = picked
@@ -120,17 +129,21 @@ class ResponsePane(Vertical):
         self._show_reasoning()
 
     def _show_reasoning(self) -> None:
-        """Reasoning is kept apart from the answer: collapsed to one line unless asked for."""
+        """Reasoning is kept apart from the answer: collapsed to one line unless asked for.
+        The collapsed line keeps its height as its count grows, so it repaints without a
+        layout."""
         text = self.buffer.reasoning_text if self.buffer is not None else self.response.reasoning
+        was = self._reasoning.display and not self._reasoning.has_class("expanded")
         self._reasoning.display = bool(text)
+        self._reasoning.set_class(self.show_reasoning, "expanded")
         if not text:
             return
         if self.show_reasoning:
             self._reasoning.update(Text.assemble(("▾ reasoning\n", "bold"), plain(text, "italic")))
         else:
-            self._reasoning.update(
-                Text(f"▸ reasoning · {len(text):,} chars (v shows)", style="dim italic")
-            )
+            line = Text(f"▸ reasoning · {len(text):,} chars (v shows)", style="dim italic")
+            line.no_wrap, line.overflow = True, "ellipsis"
+            self._reasoning.update(line, layout=not was)
 
     def _show_note(self) -> None:
         note = self.note_text()
@@ -141,14 +154,22 @@ class ResponsePane(Vertical):
         self.picked = picked
         self.refresh_header()
 
+    def set_blind(self, blind: bool) -> None:
+        self.blind = blind
+        self.refresh_header()
+
     def refresh_header(self) -> None:
-        self._header.update(self.header_text())
+        """Two rows that never wrap (the stylesheet fixes the height), so the frequent
+        updates while streaming repaint the header alone, never the screen's layout."""
+        self._header.update(self.header_text(), layout=False)
 
     def header_text(self) -> Text:
         r = self.response
         glyph, style = STATUS_LOOK[r.status]
         title = Text.assemble(
-            (f" {self.index + 1} ", "reverse bold"), " ", plain(r.model_ref, "bold")
+            (f" {self.position + 1} ", "reverse bold"),
+            " ",
+            plain("model hidden" if self.blind else r.model_ref, "bold"),
         )
         if self.picked:
             title.append("  ★ picked", style="bold magenta")
@@ -156,7 +177,7 @@ class ResponsePane(Vertical):
         for part in self._stats():
             stats.append(" · ", style="dim")
             stats.append(part)
-        return Text.assemble(title, "\n", stats)
+        return Text.assemble(title, "\n", stats, no_wrap=True, overflow="ellipsis")
 
     def _stats(self) -> list[str]:
         r, buf = self.response, self.buffer
@@ -169,6 +190,9 @@ class ResponsePane(Vertical):
                 parts.append(f"{rate:.0f} tok/s")
             if buf.ttft is not None:
                 parts.append(f"ttft {seconds(buf.ttft)}")
+            spent = buf.cost() if buf.cost is not None else 0.0
+            if spent != 0:  # live: tokens so far at its price (None: unknown, said as such)
+                parts.append(cost(spent, estimated=True))
             return parts
         if r.status is ResponseStatus.STREAMING:
             return ["waiting"]
