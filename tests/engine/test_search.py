@@ -47,6 +47,8 @@ async def test_every_kind_of_text_is_found_with_its_step_and_a_marked_snippet(
     assert {"topic", "response"} <= kinds
     response = next(h for h in hits if h.kind == "response")
     assert response.step == step and response.label.startswith("offline:")
+    assert response.place == f"{step}: response {response.label}"
+    assert next(h for h in hits if h.kind == "topic").place == "topic"
     start, end = response.marks[0]
     assert response.snippet[start:end].lower() == "zygomorphic"
 

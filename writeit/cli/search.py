@@ -45,14 +45,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not results.hits:
         say(f"no run mentions {query!r}")
     for hit in results.hits:
-        say(f"{hit.run_id[:8]}  {hit.topic[:48]}  {_where(hit)}")
+        say(f"{hit.run_id[:8]}  {hit.topic[:48]}  {hit.place}")
         say(f"    {_marked(hit)}")
     return 0
-
-
-def _where(hit: SearchHit) -> str:
-    what = f"{hit.kind} {hit.label}".strip()
-    return f"{hit.step}: {what}" if hit.step else what
 
 
 def _marked(hit: SearchHit) -> str:

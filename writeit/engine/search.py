@@ -62,6 +62,13 @@ class SearchHit:
     marks: list[tuple[int, int]]
     score: float
 
+    @property
+    def place(self) -> str:
+        """Where the match is, for a person: `draft: response openai:gpt-5.4-mini`, `topic`,
+        `input audience`, `outline: feedback`."""
+        what = self.kind if self.label in ("", self.kind) else f"{self.kind} {self.label}"
+        return f"{self.step}: {what}" if self.step else what
+
     def shape(self) -> dict[str, Any]:
         """`search --json`: every field, the snippet plain and its marks as [start, end]."""
         return {

@@ -25,13 +25,11 @@ LIMIT = 50
 
 def hit_label(hit: SearchHit) -> Text:
     """`1a2b3c4d · Topic · draft: response openai:gpt-5.4-mini` over the snippet, matches bold."""
-    where = f"{hit.kind} {hit.label}".strip()
-    where = f"{hit.step}: {where}" if hit.step else where
     text = Text(short_id(hit.run_id), style="dim")
     text.append(" · ", style="dim")
     text.append_text(plain(hit.topic[:50], "bold"))
     text.append(" · ", style="dim")
-    text.append_text(plain(where, "magenta"))
+    text.append_text(plain(hit.place, "magenta"))
     text.append("\n  ")
     snippet = plain(hit.snippet)
     for start, end in hit.marks:
