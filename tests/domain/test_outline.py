@@ -127,3 +127,24 @@ def test_mistakes_are_one_line_errors(tmp_path: Path, old: str, new: str, messag
     text = str(err.value)
     assert message in text and "p.yaml:" in text
     assert all("Traceback" not in line for line in text.splitlines())
+
+
+def test_previous_sections_are_summarised_to_fit_the_budget() -> None:
+    from writeit.domain.models import SectionState, StepState
+    from writeit.domain.sections import previous_text
+
+    long = "A first sentence of the section. " + "More words follow here. " * 400
+    step = StepState(
+        name="draft",
+        sections=[
+            SectionState(title="One", content=long),
+            SectionState(title="Two", notes="- planned point"),
+            SectionState(title="Three"),
+        ],
+    )
+    whole = previous_text(step, 2, 1_000_000)
+    assert long.strip() in whole and "(to be written) - planned point" in whole
+    bounded = previous_text(step, 2, 600)
+    assert len(bounded) <= 600
+    assert "## One" in bounded and "## Two" in bounded and "A first sentence" in bounded
+    assert previous_text(step, 0, 600) == ""
