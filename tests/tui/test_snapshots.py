@@ -21,7 +21,7 @@ from writeit.tui.screens.new_run import Prefill
 from writeit.tui.screens.tree import TreeScreen
 
 from .fixtures import streaming_run
-from .helpers import settled, wait_until
+from .helpers import settled, shown, wait_until
 from .pinned import pinned, pinned_engine
 
 SIZE = (120, 36)
@@ -90,6 +90,9 @@ def test_new_run(snap_compare: Any, engine: Engine) -> None:
 
     async def built(pilot: Pilot[Any]) -> None:
         await wait_until(pilot, lambda: pilot.app.screen.query("#model-polish"))
+        await wait_until(
+            pilot, lambda: "Estimate" in shown(pilot.app.screen.query_one("#estimate"))
+        )
         await pilot.press("tab")  # off the pipeline picker, onto the style picker
 
     assert snap_compare(app_for(engine, start), terminal_size=SIZE, run_before=built)

@@ -90,9 +90,7 @@ async def _run_to_end(
     engine: Engine, run_id: str, strategy: PickStrategy, over_budget: bool, shuffle: bool
 ) -> PipelineRun:
     try:
-        return await engine.run_to_end(
-            run_id, strategy, over_budget=over_budget, shuffle=shuffle
-        )
+        return await engine.run_to_end(run_id, strategy, over_budget=over_budget, shuffle=shuffle)
     finally:
         await engine.aclose()  # provider HTTP pools belong to this event loop
 

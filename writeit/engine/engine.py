@@ -393,8 +393,7 @@ class Engine:
 
     def budget(self, run_id: str) -> BudgetState:
         """The run's budget, spent (with what its streams cost so far) and remaining."""
-        spend = self._streams.spending.get(run_id)
-        return budget_state(self.load(run_id), spend.live_usd if spend else 0.0)
+        return budget_state(self.load(run_id), self.live_usd(run_id))
 
     def set_budget(self, run_id: str, budget_usd: float | None) -> None:
         """Set, raise or remove (None) the run's budget: an event; streams see it at once."""
@@ -403,8 +402,13 @@ class Engine:
         if (spend := self._streams.spending.get(run_id)) is not None:
             spend.budget_usd, spend.stopped = budget, False
 
+    def live_usd(self, run_id: str) -> float:
+        """What the run's responses streaming now have cost so far (known prices only)."""
+        spend = self._streams.spending.get(run_id)
+        return spend.live_usd if spend else 0.0
+
     def live_cost(self, response_id: str) -> float | None:
-        """What a response streaming now has cost so far (None: unknown price or not live)."""
+        """What a response streaming now has cost so far (None: its price is unknown)."""
         return self._streams.live_cost(response_id)
 
     def _spend_for(

@@ -40,7 +40,6 @@ HISTORY_RESPONSES = 30  # per model and step, the most recent ones
 COUNTED = (ResponseStatus.COMPLETED, ResponseStatus.TRUNCATED)  # whole answers only
 
 
-
 @dataclass(frozen=True)
 class Histories:
     """Earlier usage by (step, provider:model), and how many sections each section step had."""
@@ -50,6 +49,7 @@ class Histories:
 
     def get(self, key: tuple[str, str], default: History) -> History:
         return self.responses.get(key, default)
+
 
 ModelsFor = Callable[[str], Sequence[str]]
 

@@ -55,11 +55,12 @@ class Streams:
         return len(tasks)
 
     def live_cost(self, response_id: str) -> float | None:
-        """What a response streaming now has cost so far (None: unknown price, or not live)."""
+        """What a response streaming now has cost so far: None when its price is unknown, 0.0
+        when this process is not streaming it (nothing spent here)."""
         for spend in self.spending.values():
             if response_id in spend.responses:
                 return spend.cost_of(response_id)
-        return None
+        return 0.0
 
     def is_streaming(self, run_id: str) -> bool:
         return any(not t.done() for t in self._tasks.get(run_id, set()))

@@ -22,6 +22,7 @@ from textual.signal import Signal
 from writeit.domain.errors import WriteItError
 from writeit.domain.events import Event, ResponseFinished, StepStarted
 from writeit.engine import Engine
+from writeit.tui.budget_gate import approve_step
 from writeit.tui.live import StreamHub
 from writeit.tui.messages import OpenRun
 from writeit.tui.palette import ScreenActions
@@ -56,7 +57,7 @@ class WriteItApp(App[None]):
         super().__init__()
         self.engine = engine
         self.start = start or Start()
-        self.hub = StreamHub()
+        self.hub = StreamHub(engine.live_cost)
         self.streaming_runs: set[str] = set()
         self.session_id = uuid.uuid4().hex
         self.run_events: Signal[Event] = Signal(self, "run-events")
@@ -150,7 +151,8 @@ class WriteItApp(App[None]):
             gc.freeze()  # full collections would scan every widget: pauses of 50-100 ms
         try:
             if section is None:
-                await self.engine.run_step(run_id, step)
+                if await approve_step(self, run_id, step):  # the estimate; the budget's ask
+                    await self.engine.run_step(run_id, step)
             else:
                 await self.engine.run_section(run_id, step, section)
         except WriteItError as exc:

@@ -73,6 +73,7 @@ def start_from(args: argparse.Namespace, engine: Engine) -> Start:
             style=args.style,
             models=parse_model_specs(args.model),
             autostart=True,
+            budget=args.budget,
         )
         engine.prepare_run(
             prefill.pipeline or "tech-article",

@@ -9,7 +9,9 @@ independent of the token rate. Buffers live on the app, so leaving a run screen 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 
 @dataclass
@@ -22,6 +24,7 @@ class StreamBuffer:
     received_chars: int = 0
     tokens: int = 0
     first_token_at: float | None = None
+    cost: Callable[[], float | None] | None = None  # what it has cost so far (engine's count)
 
     def feed(self, text: str) -> None:
         if self.first_token_at is None:
@@ -58,13 +61,15 @@ class StreamBuffer:
 class StreamHub:
     """Buffers by response id; `feed` is registered as an engine delta listener."""
 
-    def __init__(self) -> None:
+    def __init__(self, cost_of: Callable[[str], float | None] | None = None) -> None:
         self.buffers: dict[str, StreamBuffer] = {}
+        self.cost_of = cost_of  # response id -> live cost (`Engine.live_cost`)
 
     def start(self, response_ids: list[str]) -> None:
         """Start fresh buffers when a step fans out (so time to first token is measured)."""
         for rid in response_ids:
-            self.buffers[rid] = StreamBuffer()
+            cost = partial(self.cost_of, rid) if self.cost_of is not None else None
+            self.buffers[rid] = StreamBuffer(cost=cost)
 
     def feed(self, run_id: str, response_id: str, text: str) -> None:
         buffer = self.buffers.get(response_id)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from rich.text import Text
 
+from writeit.domain.estimate import RunEstimate
 from writeit.domain.models import PipelineRun, StepState
 from writeit.domain.redact import strip_control
 from writeit.domain.status import RunStatus, StepStatus
@@ -69,3 +70,19 @@ def step_summary(step: StepState) -> str:
     if step.status is StepStatus.COMPLETED:
         picked = f", picked {step.selected + 1}" if step.selected is not None else ", edited"
     return f"{STEP_GLYPH[step.status]} {step.name}: {step.status.value}{picked}"
+
+
+def estimate_text(estimate: RunEstimate, budget: float | None) -> Text:
+    """The new-run form's estimate: the total range, each step's, and the budget's verdict."""
+    text = Text.assemble(("Estimate ", "bold"), plain(estimate.describe()))
+    for step in estimate.steps:
+        text.append("\n  ")
+        text.append(plain(step.describe(), "dim"))
+    if budget is not None:
+        fits = estimate.high_usd <= budget
+        verdict = "fits the budget" if fits else "may cross the budget: steps will ask first"
+        text.append(
+            f"\nBudget ${budget:.4f}: the upper estimate {verdict}", style="" if fits else "yellow"
+        )
+    text.append("\n≈ input tokens counted locally (4 characters a token)", style="dim italic")
+    return text

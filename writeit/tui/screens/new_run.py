@@ -15,13 +15,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
+from writeit.domain.budget import check_budget
 from writeit.domain.errors import WriteItError
 from writeit.domain.pipeline import InputSpec, LoadedPipeline, check_model_ref
 from writeit.domain.redact import strip_control
 from writeit.engine import ALL_STEPS, DEFAULT_STYLE
 from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
-from writeit.tui.text import ARROW, plain
+from writeit.tui.text import ARROW, estimate_text, plain
 from writeit.tui.widgets.key_bar import KeyBar
 
 DEFAULT_PIPELINE = "tech-article"
@@ -36,6 +37,7 @@ class Prefill:
     style: str | None = None
     models: dict[str, list[str]] = field(default_factory=dict)  # step (or `*`) -> models
     autostart: bool = False
+    budget: float | None = None  # `writeit new --budget USD`
 
 
 class NewRunScreen(WriteItScreen[None]):
@@ -85,6 +87,11 @@ class NewRunScreen(WriteItScreen[None]):
             yield Vertical(id="inputs")
             yield Label("Models per step (provider:model, comma-separated)", classes="section")
             yield Vertical(id="models")
+            yield Label("Budget in USD (optional): steps ask before crossing it", classes="section")
+            budget = self.prefill.budget or self.engine.config.budget_usd
+            yield Input(f"{budget:g}" if budget else "", placeholder="e.g. 0.50", id="budget")
+            yield Static(id="error-budget", classes="field-error")
+            yield Static(id="estimate", classes="field-help")
             problems = self.pipelines.problems + self.style_catalog.problems
             yield Static(
                 plain("Skipped broken files:\n" + "\n".join(problems)) if problems else "",
@@ -104,6 +111,7 @@ class NewRunScreen(WriteItScreen[None]):
             self._error("pipeline", f"unknown pipeline '{wanted}' (available: {known})")
             self.prefill.autostart = False
         await self._build(self.pipeline)
+        self._refresh_estimate()
         self._focus_first_empty()
         if self.prefill.autostart and self.pipeline is not None and self._required_given():
             self.call_after_refresh(self.action_start)
@@ -187,6 +195,60 @@ class NewRunScreen(WriteItScreen[None]):
         step = (event.input.id or "").removeprefix("model-")
         refs = [m.strip() for m in event.value.split(",") if m.strip()]
         self._describe_models(step, refs)
+        self._refresh_estimate()
+
+    @on(Input.Changed, "#budget")
+    def _budget_changed(self) -> None:
+        self._refresh_estimate()
+
+    def _budget(self) -> float | None:
+        """The budget field as USD (None when empty); a wrong value is marked, not raised."""
+        raw = self.query_one("#budget", Input).value.strip().lstrip("$")
+        problem = ""
+        value = None
+        if raw:
+            try:
+                value = check_budget(float(raw))
+            except (ValueError, WriteItError):
+                problem = "a budget is a positive amount of USD, e.g. 0.50"
+        self._error("budget", problem)
+        if problem:
+            raise WriteItError("fix the fields marked in red")
+        return value
+
+    def _refresh_estimate(self) -> None:
+        """Estimate the run as the form stands (off the UI thread: history and prices)."""
+        loaded = self.pipeline
+        if loaded is None:
+            return
+        models = {}
+        for step in loaded.config.step_names:
+            for widget in self.query(f"#model-{step}"):
+                if isinstance(widget, Input):
+                    refs = [m.strip() for m in widget.value.split(",") if m.strip()]
+                    models[step] = refs or self._defaults(step)
+        try:
+            budget = self._budget()
+        except WriteItError:
+            budget = None
+        self._estimate(loaded, self._read_inputs(), models, budget)
+
+    @work(thread=True, group="estimate", exclusive=True)
+    def _estimate(
+        self,
+        loaded: LoadedPipeline,
+        inputs: dict[str, str],
+        models: dict[str, list[str]],
+        budget: float | None,
+    ) -> None:
+        values = {k: v for k, v in inputs.items() if v.strip()}
+        try:
+            estimate = self.engine.estimate(loaded, values, models=models)
+        except WriteItError as exc:
+            text = Text(f"Estimate: {exc}", style="dim")
+        else:
+            text = estimate_text(estimate, budget)
+        self.app.call_from_thread(self.query_one("#estimate", Static).update, text)
 
     @work(thread=True, group="model-status", exclusive=False)
     def _describe_models(self, step: str, refs: list[str]) -> None:
@@ -226,6 +288,7 @@ class NewRunScreen(WriteItScreen[None]):
         self._values.update(self._read_inputs())
         self._error("pipeline", "")
         await self._build(loaded)
+        self._refresh_estimate()
 
     # -- starting ----------------------------------------------------------------------------
 
@@ -297,6 +360,7 @@ class NewRunScreen(WriteItScreen[None]):
                 {k: v for k, v in inputs.items() if v.strip()},
                 style=style if isinstance(style, str) else None,
                 models=models,
+                budget_usd=self._budget(),
             )
         except WriteItError as exc:
             self._error("form", str(exc))

@@ -17,6 +17,7 @@ from textual.binding import BindingsMap
 from textual.reactive import var
 from textual.widgets import Static
 
+from writeit.domain.budget import budget_state
 from writeit.domain.errors import WriteItError
 from writeit.domain.events import Event, ResponseFinished, ResponseTextAppended, StepStarted
 from writeit.domain.models import PipelineRun, StepState
@@ -92,6 +93,15 @@ class RunScreen(WriteItScreen[None]):
         if self.stream_first and not self.streaming:
             self.wapp.stream_step(self.run_id, self.stream_first)
         self.call_after_refresh(self.deck.prebuild, self.run)
+        self.set_interval(1.0, self._live_title)  # the run's cost so far, once a second
+
+    def _live_title(self) -> None:
+        if self.streaming:
+            self._show_title()
+
+    def _show_title(self) -> None:
+        spent = budget_state(self.run, self.engine.live_usd(self.run_id))
+        self.query_one("#run-title", Static).update(title_line(self.run, self.streaming, spent))
 
     def on_screen_resume(self) -> None:
         """Back from a dialog: never leave focus on a widget removed meanwhile."""
@@ -165,7 +175,7 @@ class RunScreen(WriteItScreen[None]):
 
     def _update_chrome(self) -> None:
         verdict = self.verdict
-        self.query_one("#run-title", Static).update(title_line(self.run, self.streaming))
+        self._show_title()
         self.query_one(StepBar).show(self.run, self.viewed)
         description = self._descriptions.get(self.viewed, "")
         self.query_one("#guidance", Static).update(guidance(verdict, description, self.key_for))

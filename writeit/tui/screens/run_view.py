@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from rich.text import Text
 
+from writeit.domain.budget import BudgetState
 from writeit.domain.models import PipelineRun
 from writeit.domain.rules import Action, Rules, StepView, run_state
 from writeit.tui.text import RUN_STYLE, plain, short_id, topic
@@ -18,7 +19,7 @@ from writeit.tui.text import RUN_STYLE, plain, short_id, topic
 KeyName = Callable[[str], str | None]  # action name -> the key that does it now (None: no key)
 
 
-def title_line(run: PipelineRun, streaming: bool) -> Text:
+def title_line(run: PipelineRun, streaming: bool, spent: BudgetState | None = None) -> Text:
     """`tech-article · LMDB · run 1a2b3c4d (branch of 5e6f7a8b at draft) · waiting for your pick`."""
     text = Text.assemble(plain(run.pipeline, "bold"), " · ", plain(topic(run)[:60], "italic"))
     text.append(f" · run {short_id(run.run_id)}", style="dim")
@@ -30,7 +31,12 @@ def title_line(run: PipelineRun, streaming: bool) -> Text:
     text.append(" · ")
     text.append(run_state(run, streaming), style=RUN_STYLE[run.status])
     totals = run.totals()
-    if totals.cost_usd or totals.unpriced:
+    if spent is not None and spent.budget_usd is not None:  # with its budget, live
+        style = "bold yellow" if spent.reached else "dim"
+        text.append(f" · {'≈' if streaming else ''}{spent.describe()}", style=style)
+    elif spent is not None and streaming and spent.spent_usd:
+        text.append(f" · ≈${spent.spent_usd:.4f} so far", style="dim")
+    elif totals.cost_usd or totals.unpriced:
         text.append(f" · {totals.describe()}", style="dim")
     return text
 
