@@ -481,7 +481,9 @@ class RunScreen(WriteItScreen[None]):
     def action_copy(self) -> None:
         pane = self.focused_pane()
         focused = pane.response.response_id if pane is not None else None
-        self.notify(copy(self.app, on_screen(self.run, self.viewed, focused)), markup=False)
+        blind = pane is not None and pane.blind
+        item = on_screen(self.run, self.viewed, focused, blind=blind)
+        self.notify(copy(self.app, item), markup=False)
 
     def action_copy_article(self) -> None:
         self.notify(copy(self.app, article(self.run)), markup=False)
