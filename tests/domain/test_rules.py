@@ -458,10 +458,12 @@ def test_section_rulebook_table() -> None:
         verdict = rules(run, "draft", streaming, section=section)
         own = step.section_responses(section)
         busy = streaming or step.streaming
+        own_streams = any(not r.finished for r in own)  # only these hold the section's pick
         assert verdict.section == section
         assert verdict.allows(Action.MOVE)
-        want = [i for i, r in enumerate(own) if r.usable] if (streaming or not busy) else []
+        want = [i for i, r in enumerate(own) if r.usable] if (streaming or not own_streams) else []
         assert list(verdict.pickable) == want, (section, streaming)
+        assert verdict.cancel_first is (own_streams and bool(want))
         open_completed = any(
             not s.picked
             and any(r.status is ResponseStatus.COMPLETED for r in step.section_responses(i))

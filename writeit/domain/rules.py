@@ -182,8 +182,11 @@ def rules(
         if not pickable:
             refused[Action.PICK] = _no_pick(step)
     facts = _facts(run, name, step, earlier, streaming, branches)
-    cancel_first = busy and bool(pickable)
-    if busy and not streaming:
+    # On a section step only the section's own streams stand in the way of its pick: the
+    # writer picks each section as soon as its responses are in, while others still stream.
+    held = busy if section is None else any(not r.finished for r in responses)
+    cancel_first = held and bool(pickable)
+    if held and not streaming:
         # Another process streams this step: its picks are its own until it finishes.
         refused[Action.PICK] = "another WriteIt process is streaming this step"
         pickable, cancel_first = [], False
