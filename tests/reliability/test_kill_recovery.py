@@ -33,6 +33,7 @@ from writeit.domain.events import (
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 from writeit.engine import Engine, PickStrategy
 from writeit.providers.offline_text import compose, tokens
+from writeit.storage.datafile import check_data_file
 from writeit.storage.store import Store
 
 from .support import REPO, check_store, cli_env, store_path, wait_for
@@ -101,9 +102,12 @@ class Victim:
         if self.proc.poll() is not None:
             raise AssertionError(f"{self.name}: writeit run ended before the kill point")
         if self.store is None:
-            if not (store_path(self.home) / "data.mdb").exists():
+            path = store_path(self.home)
+            # the child creates the store: until LMDB has written its header, a 0-byte or
+            # headless data.mdb is a store being made, not (yet) one to open
+            if not (path / "data.mdb").exists() or check_data_file(path) is not None:
                 return False
-            self.store = Store(store_path(self.home), readonly=True)
+            self.store = Store(path, readonly=True)
         if self.run_id is None:
             ids = self.store.recent_run_ids(limit=1)
             if not ids:
