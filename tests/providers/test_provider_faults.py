@@ -245,6 +245,21 @@ async def test_concurrent_streams_take_about_as_long_as_the_slowest(
     assert wall < 0.6 * sum(o.elapsed for o in outcomes)
 
 
+async def test_eight_models_on_one_provider_stream_at_once_by_default(
+    registry: ProviderRegistry, fake_llm: FakeLLMServer
+) -> None:
+    fake_llm.default = Scenario(text="a b c d", token_delay=0.05)
+
+    outcomes = await asyncio.gather(
+        *(run_stream(registry, model_request("openai")) for _ in "12345678")
+    )
+
+    assert all(o.error is None for o in outcomes)
+    last_start = max(r.started for r in fake_llm.requests)
+    first_end = min(r.ended for r in fake_llm.requests if r.ended is not None)
+    assert len(fake_llm.requests) == 8 and last_start < first_end  # one wave, not two
+
+
 async def test_max_concurrency_one_serializes_streams(
     make_registry: MakeRegistry, fake_llm: FakeLLMServer
 ) -> None:

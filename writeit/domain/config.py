@@ -13,6 +13,8 @@ from writeit.domain.pipeline import check_model_ref
 from writeit.domain.redact import redact_url
 from writeit.domain.yaml_source import read_regular_file, read_yaml, validate_mapping
 
+DEFAULT_CONCURRENCY = 8  # streams per provider at once
+
 
 class _Strict(BaseModel):
     # No inf/nan anywhere: `.inf` in YAML would otherwise mean "wait forever" or "retry forever".
@@ -51,7 +53,8 @@ class ProviderConfig(_Strict):
     base_url: str | None = None
     api_key_env: str | None = None
     api_key_command: str | None = None
-    max_concurrency: int = Field(default=4, ge=1, le=64)
+    # a step's usual fan-out (up to 8 models on one provider) streams at once, not in waves
+    max_concurrency: int = Field(default=DEFAULT_CONCURRENCY, ge=1, le=64)
     prices_as: str | None = Field(default=None, min_length=1, max_length=64)
 
     @field_validator("base_url")

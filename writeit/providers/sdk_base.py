@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, ClassVar
 
-from writeit.domain.config import TimeoutConfig
+from writeit.domain.config import DEFAULT_CONCURRENCY, TimeoutConfig
 from writeit.domain.requests import (
     ModelRequest,
     ReasoningDelta,
@@ -54,7 +54,7 @@ class Endpoint:
     base_url: str
     key_env: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    max_concurrency: int = 4
+    max_concurrency: int = DEFAULT_CONCURRENCY
 
 
 @dataclass
