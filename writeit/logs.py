@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from writeit.domain.events import (
+    BudgetSet,
     Event,
     FeedbackGiven,
     ResponseFinished,
@@ -185,6 +186,8 @@ def event(e: Event) -> None:
         log.log(level, "run %s", e.status.value, extra=base | {"error": e.error})
     elif isinstance(e, RunArchived):
         log.info("run archived", extra=base)
+    elif isinstance(e, BudgetSet):
+        log.info("budget set", extra=base | {"budget_usd": e.budget_usd})
 
 
 def step_finished(run: PipelineRun, step: str) -> None:
