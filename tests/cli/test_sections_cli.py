@@ -29,5 +29,8 @@ def test_headless_long_article_with_sections(capsys: pytest.CaptureFixture[str])
     past = {s["name"]: s for s in json.loads(capsys.readouterr().out)["state"]["steps"]}
     assert past["draft"]["status"] == "running"
     assert [s["title"] for s in past["draft"]["sections"]] == titles
+    assert main(["show", run_id]) == 0
+    text = capsys.readouterr().out
+    assert f"§7 {titles[6]}" in text and "edited content went forward" not in text
     assert main(["branch", run_id, "--from", "polish", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)

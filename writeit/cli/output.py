@@ -7,7 +7,8 @@ import sys
 from typing import Any
 
 from writeit.domain.budget import budget_state
-from writeit.domain.models import PipelineRun
+from writeit.domain.models import AIResponse, PipelineRun, StepState
+from writeit.domain.outline import assemble
 from writeit.domain.redact import strip_control
 
 
@@ -51,6 +52,24 @@ def run_row(run: PipelineRun, state: str) -> dict[str, Any]:
     }
 
 
+def response_groups(
+    step: StepState,
+) -> list[tuple[str | None, list[AIResponse], int | None, str | None]]:
+    """(heading, responses, picked index, feedback): the step's, or one per section."""
+    if not step.sections:
+        return [(None, step.ordered_responses(), step.selected, step.feedback)]
+    return [
+        (f"§{k + 1} {s.title}", step.section_responses(k), s.selected, s.feedback)
+        for k, s in enumerate(step.sections)
+    ]
+
+
+def assembled(step: StepState) -> bool:
+    """True when a section step's text is its sections' picks, not an edit of the whole."""
+    picks = [(s.title, s.content or "") for s in step.sections]
+    return bool(step.sections) and step.content == assemble(step.title, picks)
+
+
 def show_run(run: PipelineRun, children: list[str], state: str) -> None:
     archived = "  (archived)" if run.archived else ""
     say(f"run {run.run_id}  {run.pipeline}  {state}{archived}")
@@ -69,18 +88,21 @@ def show_run(run: PipelineRun, children: list[str], state: str) -> None:
         )
         say("")
         say(f"[{step.status.value}] {step.name}{here}")
-        for i, r in enumerate(step.ordered_responses(), 1):
-            mark = "*" if step.selected == i - 1 else " "
-            cost = "-" if r.usage.cost_usd is None else f"${r.usage.cost_usd:.4f}"
-            cost = f"≈{cost}" if r.usage.estimated and r.usage.cost_usd else cost
-            err = f"  ({r.error})" if r.error else ""
-            say(
-                f" {mark}{i}. {r.provider}:{r.model}  {r.status.value}  "
-                f"{r.usage.output_tokens} tok  {cost}{err}"
-            )
-        if step.feedback:
-            say(f"   feedback: {step.feedback}")
-        if step.content is not None and step.selected is None:
+        for title, responses, selected, feedback in response_groups(step):
+            if title:
+                say(f"  {title}")
+            for i, r in enumerate(responses, 1):
+                mark = "*" if selected == i - 1 else " "
+                cost = "-" if r.usage.cost_usd is None else f"${r.usage.cost_usd:.4f}"
+                cost = f"≈{cost}" if r.usage.estimated and r.usage.cost_usd else cost
+                err = f"  ({r.error})" if r.error else ""
+                say(
+                    f" {mark}{i}. {r.provider}:{r.model}  {r.status.value}  "
+                    f"{r.usage.output_tokens} tok  {cost}{err}"
+                )
+            if feedback:
+                say(f"   feedback: {feedback}")
+        if step.content is not None and step.selected is None and not assembled(step):
             say("   (edited content went forward)")
             for i, source in enumerate(step.provenance):
                 say(f"     ¶{i + 1}: {source.describe()}")
