@@ -136,6 +136,9 @@ async def test_headless_run_exports_every_section_and_time_travel_works(engine: 
     assert [s["title"] for s in polish["sections"]] == titles
     assert all(len(s["responses"]) == 2 and s["content"] for s in polish["sections"])
     assert engine.replay(run.run_id).model_dump() == engine.load(run.run_id).model_dump()
+    history = engine.export_text(run.run_id, "markdown", with_history=True)
+    assert f"#### Section 7 ({titles[6]}), response 2: offline:editor (picked)" in history
+    assert "Edited version" not in history  # the sections' picks are not an edit
     # Time travel to just after the draft's plan: every section open, none picked.
     events = engine.history(run.run_id)
     planned = next(e.seq for e in events if e.type == "sections_planned")

@@ -72,11 +72,22 @@ def history_appendix(run: PipelineRun) -> str:
         lines += [f"### Step: {step['name']} ({step['status']})", ""]
         if step["feedback"]:
             lines += [f"Feedback: {_one_line(step['feedback'])}", ""]
-        for i, r in enumerate(step["responses"]):
-            mark = " (picked)" if step["selected"] == i else ""
-            lines += [f"#### Response {i + 1}: {r['provider']}:{r['model']}{mark}", ""]
-            lines += [_quote(r["content"] or f"_({r['status']})_"), ""]
-        if step["selected"] is None and step["content"]:
+        groups = [("", step["responses"], step["selected"], None)]
+        if step.get("sections"):  # a section step: each section's responses and pick
+            groups = [
+                (f"Section {k + 1} ({_one_line(sec['title'])}), ", sec["responses"],
+                 sec["selected"], sec["feedback"])
+                for k, sec in enumerate(step["sections"])
+            ]  # fmt: skip
+        for label, responses, selected, feedback in groups:
+            if feedback:
+                lines += [f"Feedback on {label.rstrip(', ')}: {_one_line(feedback)}", ""]
+            for i, r in enumerate(responses):
+                mark = " (picked)" if selected == i else ""
+                response = f"response {i + 1}" if label else f"Response {i + 1}"
+                lines += [f"#### {label}{response}: {r['provider']}:{r['model']}{mark}", ""]
+                lines += [_quote(r["content"] or f"_({r['status']})_"), ""]
+        if step["selected"] is None and step["content"] and not step.get("sections"):
             lines += ["#### Edited version (went forward)", "", _quote(step["content"]), ""]
             lines += _provenance(step.get("provenance", []))
     return strip_control("\n".join(lines).rstrip() + "\n")
