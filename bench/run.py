@@ -37,6 +37,10 @@ FIGURES: dict[str, tuple[str, str, float]] = {
     "store.append_speedup_vs_sqlite": ("store", ">=", 2),
     "store.replay_10k_events_ms": ("store", "<=", 50),
     "store.list_first_page_10k_runs_ms": ("store", "<=", 30),
+    # issues 15 and 16: bounded cost per event, each text stored once, `list` reads one page
+    "store.append_ms_per_event_400_steps_vs_4": ("store_scale", "<=", 1.5),
+    "store.bytes_per_run_ratio": ("store_scale", "<=", 3),
+    "cli.list_ms_5k_runs": ("store_scale", "<=", 150),
     "engine.overhead_ratio": ("engine", "<=", 1.10),
     "startup.version_ms": ("startup", "<=", 150),
     "startup.first_frame_ms": ("startup", "<=", 800),
@@ -44,12 +48,24 @@ FIGURES: dict[str, tuple[str, str, float]] = {
     # issue 16: the real app in a pseudo-terminal, streaming through the SDK over HTTP
     "render.cpu_percent_4x150_pty": ("pty", "<=", 25),
     "render.cpu_percent_2x60_pty": ("pty", "<=", 12),
+    "memory.rss_growth_mb_per_run_after_10": ("session", "<=", 0.1),
     # issue 11: 2 models x 7 sections drafted at once vs one section alone, same token rate
     "longform.section_fanout_ratio": ("longform", "<=", 1.5),
     # issue 14: a word in one response of one run among 1,000 runs, on the caught-up index
     "search.query_1k_runs_ms": ("search", "<=", 50),
 }
-SECTIONS = ("store", "engine", "startup", "render", "pty", "memory", "longform", "search")
+SECTIONS = (
+    "store",
+    "store_scale",
+    "engine",
+    "startup",
+    "render",
+    "pty",
+    "memory",
+    "session",
+    "longform",
+    "search",
+)
 SECTION_TIMEOUT_S = {"tiny": 120, "quick": 300, "full": 1800}
 
 

@@ -18,6 +18,7 @@ from typing import TypeVar, cast
 from writeit.domain.errors import IllegalTransition
 from writeit.domain.events import Event, RunCreated
 from writeit.storage import keys
+from writeit.storage.codec import PACKED, pack
 from writeit.storage.derive import derive
 
 E = TypeVar("E", bound=Event)
@@ -30,7 +31,13 @@ class _Txn:
         self.db = db
 
     def get(self, key: bytes) -> bytes | None:
-        row = self.db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        if key.startswith(b"event:"):  # derive reads a prompt from its step_started event
+            _, run_id, seq = key.decode().split(":")
+            row = self.db.execute(
+                "SELECT body FROM events WHERE run_id = ? AND seq = ?", (run_id, int(seq))
+            ).fetchone()
+        else:
+            row = self.db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
         return None if row is None else bytes(row[0])
 
 
@@ -72,12 +79,14 @@ class SqliteStore:
             writes = derive(self.txn, stamped)
             db.execute(
                 "INSERT INTO events (run_id, seq, body) VALUES (?, ?, ?)",
-                (event.run_id, seq, stamped.model_dump_json().encode()),
+                (event.run_id, seq, pack(stamped.model_dump_json().encode())),
             )
             for key, value in writes.items():
                 if value is None:
                     db.execute("DELETE FROM kv WHERE key = ?", (key,))
                 else:
+                    if key.startswith(PACKED):  # stored as the LMDB store stores it
+                        value = pack(value)
                     db.execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, value))
             for key, value in (blobs or {}).items():
                 db.execute("INSERT OR IGNORE INTO kv (key, value) VALUES (?, ?)", (key, value))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 from pathlib import Path
 
 import lmdb
@@ -32,8 +34,9 @@ def test_a_tiny_map_fills_and_grows_by_itself(home: Path) -> None:
     try:
         assert store.env.info()["map_size"] == TINY_MAP
         ids = [_run_pipeline(engine, f"growth {i}") for i in range(3)]
-        # One value far larger than the whole map: one append, several doublings.
-        big = "lorem ipsum " * 200_000
+        # One value far larger than the whole map: one append, several doublings. Random
+        # words: repeated text would compress to almost nothing (the store compresses).
+        big = base64.b64encode(os.urandom(1_800_000)).decode()
         child = engine.edit(ids[0], big, step="polish")
         grown = store.env.info()["map_size"]
         assert grown >= 2 * 1024 * 1024, grown

@@ -1,8 +1,17 @@
-"""Schema migrations on a real old-format store: up on open, down on request, newer refused."""
+"""Schema migrations on real old stores: up on open, down on request, newer refused.
+
+`fixtures/store_v2.data.mdb.gz` is a schema-2 store written by WriteIt before schema 3 (text
+stored once) existed, with the YAML export of each of its runs taken then
+(`fixtures/make_store_v2.py.txt` made both): regenerated, edited, branched, carried, archived,
+interrupted and failed runs.
+"""
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
+from typing import Any
 
 import lmdb
 import pytest
@@ -12,50 +21,88 @@ from writeit.domain.errors import WriteItError
 from writeit.storage.migrations import CURRENT_VERSION, migrate, read_version
 from writeit.storage.store import Store
 
+FIXTURES = Path(__file__).with_name("fixtures")
+EXPORTS: dict[str, str] = json.loads((FIXTURES / "store_v2_exports.json").read_text())
+
 
 def dump(env: lmdb.Environment) -> dict[bytes, bytes]:
     with env.begin() as txn:
         return {bytes(k): bytes(v) for k, v in txn.cursor()}
 
 
-async def make_v1_store(tmp_path: Path) -> tuple[Path, str]:
-    """Write a version-1 store (no `recent_runs:` index) with the lmdb package directly."""
-    engine, store = open_engine(tmp_path / "src")
-    run = engine.start_run("blog-post", {"topic": "tea"})
-    await engine.run_step(run.run_id)
-    current = dump(store.env)
-    engine.close()
-    old = {k: v for k, v in current.items() if not k.startswith(b"recent_runs:")}
-    old[b"meta:schema_version"] = b"1"
-    path = tmp_path / "v1.lmdb"
-    env = lmdb.open(str(path), map_size=8 * 1024 * 1024)
-    with env.begin(write=True) as txn:
-        for k, v in old.items():
-            txn.put(k, v)
+def v2_store(tmp_path: Path) -> Path:
+    """A private copy of the schema-2 store (LMDB writes to it as it migrates)."""
+    home = tmp_path / "home"
+    path = home / "writeit.lmdb"
+    path.mkdir(parents=True)
+    data = gzip.decompress((FIXTURES / "store_v2.data.mdb.gz").read_bytes())
+    (path / "data.mdb").write_bytes(data)
+    return path
+
+
+def exports(home: Path) -> dict[str, str]:
+    engine, _ = open_engine(home)
+    with engine:
+        return {run_id: engine.export_text(run_id, "yaml") for run_id in EXPORTS}
+
+
+def test_a_v2_store_opens_migrates_and_exports_the_same_yaml(tmp_path: Path) -> None:
+    path = v2_store(tmp_path)
+    before = dump(env := lmdb.open(str(path), max_readers=8))
     env.close()
-    return path, run.run_id
-
-
-async def test_old_store_is_migrated_up_on_open(tmp_path: Path) -> None:
-    path, run_id = await make_v1_store(tmp_path)
-    store = Store(path)
-    assert store.get_raw(b"meta:schema_version") == str(CURRENT_VERSION).encode()
-    assert store.recent_run_ids() == [run_id]
-    assert store.load_run(run_id).steps["ideas"].attempt == 1
-    store.close()
-
-
-async def test_down_step_restores_the_old_format(tmp_path: Path) -> None:
-    path, _ = await make_v1_store(tmp_path)
-    env = lmdb.open(str(path))
-    original = dump(env)
-    with env.begin(write=True) as txn:
-        assert migrate(txn) == 1
-    with env.begin(write=True) as txn:
-        assert migrate(txn, target=1) == CURRENT_VERSION
-        assert read_version(txn) == 1
-    assert dump(env) == original
+    assert before[b"meta:schema_version"] == b"2"
+    assert exports(path.parent) == EXPORTS
+    with Store(path) as store:
+        assert store.get_raw(b"meta:schema_version") == str(CURRENT_VERSION).encode()
+        used = _used(store.env)
+    engine, _ = open_engine(path.parent)
+    with engine:
+        report = engine.doctor()
+        assert report.ok, [p.line for p in report.problems]
+    # Every event kept byte for byte (stored compressed when large).
+    after = dump(env := lmdb.open(str(path), max_readers=8))
     env.close()
+    from writeit.storage.codec import unpack
+
+    events = {k: v for k, v in before.items() if k.startswith(b"event:")}
+    assert {k: unpack(after[k]) for k in events} == events
+    assert used < _used_of(before) * 0.6, "text stored once takes much less room"
+
+
+def test_down_step_writes_the_old_format_back_and_up_again_is_the_same(tmp_path: Path) -> None:
+    path = v2_store(tmp_path)
+    original = dump(env := lmdb.open(str(path), max_readers=8))
+    with env.begin(write=True) as txn:
+        assert migrate(txn) == 2
+    with env.begin(write=True) as txn:
+        assert migrate(txn, target=2) == CURRENT_VERSION
+        assert read_version(txn) == 2
+    down = dump(env)
+    env.close()
+    assert set(down) == set(original)
+    for key, value in original.items():
+        if key.startswith(b"event:") or key.startswith(b"meta:"):
+            assert down[key] == value, key
+        elif key.startswith((b"run:", b"step:", b"response:")):
+            assert b'"$ref"' not in down[key]
+            assert _subset(json.loads(value), json.loads(down[key])), key
+    assert exports(path.parent) == EXPORTS  # opening migrates up again
+
+
+def test_a_v1_store_is_migrated_up_on_open(tmp_path: Path) -> None:
+    """Version 1 had no `recent_runs:` index."""
+    path = v2_store(tmp_path)
+    env = lmdb.open(str(path), max_readers=8)
+    with env.begin(write=True) as txn:
+        for key, _ in list(txn.cursor()):
+            if bytes(key).startswith(b"recent_runs:"):
+                txn.delete(key)
+        txn.put(b"meta:schema_version", b"1")
+    env.close()
+    with Store(path) as store:
+        assert store.get_raw(b"meta:schema_version") == str(CURRENT_VERSION).encode()
+        assert set(store.recent_run_ids()) == set(EXPORTS)
+    assert exports(path.parent) == EXPORTS
 
 
 def test_newer_store_is_refused_and_left_unchanged(tmp_path: Path) -> None:
@@ -77,3 +124,31 @@ def test_new_store_starts_at_current_version(tmp_path: Path) -> None:
     store = Store(tmp_path / "fresh")
     assert store.get_raw(b"meta:schema_version") == str(CURRENT_VERSION).encode()
     store.close()
+
+
+def _subset(old: Any, new: Any) -> bool:
+    """`new` says everything `old` said (it may add fields that came with later models)."""
+    if isinstance(old, dict):
+        return isinstance(new, dict) and all(
+            k in new and _subset(v, new[k]) for k, v in old.items()
+        )
+    return bool(old == new)
+
+
+def _used(env: lmdb.Environment) -> int:
+    s = env.stat()
+    return int((s["branch_pages"] + s["leaf_pages"] + s["overflow_pages"]) * s["psize"])
+
+
+def _used_of(pairs: dict[bytes, bytes]) -> int:
+    """The pages the same pairs take in a fresh environment (the fixture is compacted)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = lmdb.open(tmp, map_size=64 << 20)
+        with env.begin(write=True) as txn:
+            for k, v in pairs.items():
+                txn.put(k, v)
+        used = _used(env)
+        env.close()
+    return used

@@ -21,6 +21,7 @@ from writeit.domain.events import (
 )
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 from writeit.engine import Engine
+from writeit.storage.codec import unpack
 from writeit.storage.store import Store, utcnow
 
 
@@ -44,7 +45,7 @@ async def test_design_keys_exist(engine: Engine, store: Store) -> None:
     child = engine.branch(run_id, "draft")
     run = engine.load(run_id)
     found = raw_keys(store)
-    assert found["meta:schema_version"] == b"2"
+    assert found["meta:schema_version"] == b"3"
     events = sorted(k for k in found if k.startswith(f"event:{run_id}:"))
     assert events == [f"event:{run_id}:{i:012d}" for i in range(len(events))]
     assert f"run:{run_id}" in found
@@ -53,7 +54,16 @@ async def test_design_keys_exist(engine: Engine, store: Store) -> None:
         ids = json.loads(found[f"step_responses:{run_id}:{step.name}"])
         assert ids == step.response_ids and len(ids) == 2
         for rid in ids:
-            assert json.loads(found[f"response:{rid}"])["status"] == "completed"
+            response = json.loads(unpack(found[f"response:{rid}"]))
+            assert response["status"] == "completed"
+            # Each text once: the prompt is the step_started event's, the content the raw text.
+            assert response["_p"][:2] == ["e", run_id] and response["prompt_used"] == ""
+            assert response["_c"] == "strip" and response["content"] == ""
+        stored = json.loads(unpack(found[f"step:{run_id}:{step.name}"]))
+        assert stored["prompt"]["$ref"][:2] == ["e", run_id]
+        assert stored["content"]["$ref"][0] == "r"
+    light = json.loads(unpack(found[f"run:{run_id}"]))
+    assert "steps" not in light and light["step_status"] == ["completed"] * 4
     iso = run.created_at.isoformat()
     assert found[f"run_by_config:tech-article:{iso}"] == run_id.encode()
     assert found[f"recent_runs:{iso}:{run_id}"] == run_id.encode()

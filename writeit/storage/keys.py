@@ -49,6 +49,9 @@ def branch_children(parent_run_id: str) -> bytes:
     return f"branch_children:{parent_run_id}".encode()
 
 
+CHILDREN_PREFIX = b"branch_children:"
+
+
 def config(pipeline: str, sha256: str) -> bytes:
     return f"config:{pipeline}:{sha256}".encode()
 

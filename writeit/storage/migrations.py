@@ -1,6 +1,9 @@
 """Schema migrations, applied in order when the store opens; each has an up and a down step.
 
 Version 1 had no `recent_runs:` index (the home screen scanned `run:` keys); version 2 adds it.
+Version 3 stores each text once (`codec`): large values compressed, light `run:` snapshots,
+`step:` and `response:` snapshots referring to the log's texts. Up rebuilds every run's derived
+keys from its log (as `writeit doctor --repair` would); down writes them back whole.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ from typing import Any
 
 from writeit.domain.errors import WriteItError
 from writeit.storage import keys
+from writeit.storage.codec import Texts, pack, put_derived, unpack
+from writeit.storage.derive import load_full, load_response
+from writeit.storage.rebuild import log_events, rebuild
 from writeit.storage.scan import scan
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,7 @@ class Migration:
 
 def _add_recent_runs(txn: Any) -> None:
     for key, value in list(scan(txn, b"run:")):
-        created = json.loads(value)["created_at"]
+        created = json.loads(unpack(value))["created_at"]
         iso = _iso(created)
         txn.put(keys.recent_runs(iso, key[4:].decode()), key[4:])
 
@@ -42,10 +48,61 @@ def _drop_recent_runs(txn: Any) -> None:
         txn.delete(key)
 
 
+def _logs(txn: Any) -> dict[str, list[tuple[bytes, bytes]]]:
+    """Every run's (key, stored value) events, in order, from one scan."""
+    runs: dict[str, list[tuple[bytes, bytes]]] = {}
+    for key, value in scan(txn, b"event:"):
+        runs.setdefault(key.split(b":")[1].decode(), []).append((key, value))
+    return runs
+
+
+def _store_once(txn: Any) -> None:
+    """v2 -> v3: compress the log's large values and rebuild derived keys in the new shapes.
+
+    A run whose log cannot be replayed keeps its old keys (`writeit doctor` names it).
+    """
+    for run_id, log in _logs(txn).items():
+        raws = [unpack(v) for _, v in log]
+        try:
+            derived = rebuild(txn, run_id, log_events(raws))
+        except (ValueError, WriteItError):
+            continue
+        for (key, _), raw in zip(log, raws, strict=True):
+            txn.put(key, pack(raw))
+        put_derived(txn, derived)
+
+
+def _store_whole(txn: Any) -> None:
+    """v3 -> v2: every snapshot written whole again (texts inline), the log uncompressed."""
+    for run_id, log in _logs(txn).items():
+        try:
+            state = load_full(txn, run_id)
+        except (ValueError, KeyError, TypeError):
+            state = None
+        if state is not None:
+            texts = Texts(txn.get)
+            txn.put(
+                keys.run(run_id),
+                state.model_dump_json(exclude={"steps": {"__all__": {"responses"}}}).encode(),
+            )
+            for step in state.ordered_steps():
+                txn.put(
+                    keys.step(run_id, step.name),
+                    step.model_dump_json(exclude={"responses"}).encode(),
+                )
+                for rid in [*step.earlier_response_ids, *step.response_ids]:
+                    found = load_response(txn.get, rid, texts)
+                    if found is not None:
+                        txn.put(keys.response(rid), found[0].model_dump_json().encode())
+        for key, value in log:
+            txn.put(key, unpack(value))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         2, "index runs by creation time for the home screen", _add_recent_runs, _drop_recent_runs
     ),
+    Migration(3, "store each text once", _store_once, _store_whole),
 ]
 
 

@@ -1,10 +1,11 @@
 """Derived keys checked against a replay of the log, and rebuilt from it (`writeit doctor`).
 
 The log is the truth: a run's state is `fold_raw` over its events (the same replay as time
-travel), and its derived keys are what `derive` writes for that state, with derive's own
-`dump_run`/`dump_step` shapes. Nothing here writes an event; a repair rewrites only derived
-keys, inside one write transaction that re-reads the log, so an append made meanwhile by another
-process is either wholly before it or wholly after it.
+travel), and its derived keys are what `derive` writes when the log is appended again, event by
+event, over a view where the run has no derived keys yet (`rebuild`). Nothing here writes an
+event; a repair rewrites only derived keys, inside one write transaction that re-reads the log,
+so an append made meanwhile by another process is either wholly before it or wholly after it.
+Schema migrations rebuild derived keys the same way.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from writeit.domain.errors import WriteItError
 from writeit.domain.events import EVENT_ADAPTER, RunCreated
 from writeit.domain.models import PipelineRun
 from writeit.storage import keys
-from writeit.storage.derive import dump_run, dump_step
+from writeit.storage.codec import put_derived, unpack
+from writeit.storage.rebuild import log_events, rebuild
 from writeit.storage.scan import scan
 from writeit.storage.store import DamagedRun, fold_raw
 
@@ -96,38 +98,12 @@ def read_indexes(txn: Any) -> Indexes:
     )
 
 
-def expected_keys(state: PipelineRun) -> dict[bytes, bytes]:
-    """The derived keys a replayed run should have, in derive's shapes.
-
-    Responses a branch copied from its parent live under the parent's keys; they are listed
-    too, so a copy that drifted from the child's own log is reported.
-    """
-    iso = state.created_at.isoformat()
-    rid = state.run_id.encode()
-    out: dict[bytes, bytes] = {
-        keys.run(state.run_id): dump_run(state),
-        keys.run_by_config(state.pipeline, iso): rid,
-        keys.recent_runs(iso, state.run_id): rid,
-    }
-    if state.parent_run_id:
-        out[keys.branch_parent(state.run_id)] = state.parent_run_id.encode()
-    for step in state.ordered_steps():
-        out[keys.step(state.run_id, step.name)] = dump_step(step)
-        if step.response_ids:
-            ids = json.dumps(step.response_ids).encode()
-            out[keys.step_responses(state.run_id, step.name)] = ids
-        for response_id in step.response_ids:
-            if response_id in step.responses:
-                dumped = step.responses[response_id].model_dump_json().encode()
-                out[keys.response(response_id)] = dumped
-    return out
-
-
 def _same(key: bytes, stored: bytes | None, expected: bytes | None) -> bool:
     """Equal as JSON (formatting aside); a run snapshot's `last_seq` lags by design (response
     events touch only the response key; `Store.load_run` reads it off the log instead)."""
     if stored is None or expected is None:
         return stored is expected or (stored == b"[]" and expected is None)
+    stored = unpack(stored)
     if stored == expected:
         return True
     try:
@@ -140,17 +116,21 @@ def _same(key: bytes, stored: bytes | None, expected: bytes | None) -> bool:
     return bool(a == b)
 
 
-def _replay(txn: Any, run_id: str, check: RunCheck) -> tuple[PipelineRun, set[str]] | None:
-    """The replayed state and the response ids its creation copied, or None (log damaged)."""
+def _replay(
+    txn: Any, run_id: str, check: RunCheck
+) -> tuple[PipelineRun, set[str], dict[bytes, bytes]] | None:
+    """The replayed state, the response ids its creation copied and the derived keys its log
+    makes, or None (log damaged)."""
     raws: list[bytes] = []
     for seq, (key, value) in enumerate(scan(txn, keys.event_prefix(run_id))):
         if key != keys.event(run_id, seq):
             check.log_problem = f"events are not dense: expected event {seq}, found {key.decode()}"
             return None
-        raws.append(value)
+        raws.append(unpack(value))
     try:
         state = fold_raw(run_id, raws)
         first = EVENT_ADAPTER.validate_json(raws[0])
+        expected = rebuild(txn, run_id, log_events(raws))
     except DamagedRun as exc:
         check.log_problem = exc.detail
         return None
@@ -160,7 +140,7 @@ def _replay(txn: Any, run_id: str, check: RunCheck) -> tuple[PipelineRun, set[st
     copied: set[str] = set()
     if isinstance(first, RunCreated):
         copied = {rid for s in first.copied_steps for rid in s.response_ids}
-    return state, copied
+    return state, copied, expected
 
 
 def check_run(txn: Any, run_id: str, idx: Indexes) -> RunCheck:
@@ -174,10 +154,9 @@ def check_run(txn: Any, run_id: str, idx: Indexes) -> RunCheck:
     elif replayed is None:
         return check
     else:
-        state, copied = replayed
+        state, copied, expected = replayed
         check.parent = state.parent_run_id
         check.created_at = state.created_at.isoformat()
-        expected = expected_keys(state)
     present = {keys.run(run_id), keys.branch_parent(run_id), *idx.entries.get(run_id, ())}
     for prefix in (f"step:{run_id}:".encode(), f"step_responses:{run_id}:".encode()):
         present.update(k for k, _ in scan(txn, prefix))
@@ -207,11 +186,7 @@ def check_run(txn: Any, run_id: str, idx: Indexes) -> RunCheck:
 
 
 def apply_fixes(txn: Any, fixes: Writes) -> None:
-    for key, value in fixes.items():
-        if value is None:
-            txn.delete(key)
-        else:
-            txn.put(key, value)
+    put_derived(txn, fixes)
 
 
 def children_problems(txn: Any, checks: list[RunCheck], idx: Indexes) -> list[KeyProblem]:

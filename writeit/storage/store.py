@@ -6,6 +6,7 @@ import contextlib
 import gc
 import json
 import time
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,8 +20,9 @@ from writeit.domain.fold import apply
 from writeit.domain.models import PipelineRun
 from writeit.domain.status import RunStatus
 from writeit.storage import keys
+from writeit.storage.codec import pack, put_derived, unpack
 from writeit.storage.datafile import check_data_file
-from writeit.storage.derive import derive, load_responses, load_run_snapshot
+from writeit.storage.derive import derive, load_full, load_run_snapshot
 from writeit.storage.liveness import Owner
 from writeit.storage.migrations import migrate
 from writeit.storage.scan import last_key, scan, scan_reverse, scan_values
@@ -130,12 +132,8 @@ class Store:
             raise IllegalTransition(f"run {event.run_id} already exists")
         stamped = cast(E, event.model_copy(update={"seq": seq}))
         writes = derive(txn, stamped)
-        txn.put(keys.event(event.run_id, seq), stamped.model_dump_json().encode())
-        for key, value in writes.items():
-            if value is None:
-                txn.delete(key)
-            else:
-                txn.put(key, value)
+        txn.put(keys.event(event.run_id, seq), pack(stamped.model_dump_json().encode()))
+        put_derived(txn, writes)
         for key, value in (blobs or {}).items():
             txn.put(key, value, overwrite=False)
         return stamped
@@ -195,12 +193,10 @@ class Store:
     def _state(cls, txn: Any, run_id: str) -> PipelineRun:
         """The run's state from its snapshots, as `txn` sees them."""
         try:
-            state = load_run_snapshot(txn, run_id)
+            state = load_full(txn, run_id)
             if state is None:
                 raise NotFound(f"no run {run_id}")
-            for step in state.steps.values():
-                load_responses(txn, step)
-        except ValueError as exc:  # pydantic's ValidationError, bad JSON, bad UTF-8
+        except (ValueError, KeyError, TypeError) as exc:  # pydantic, bad JSON or UTF-8, refs
             raise DamagedRun(
                 f"run {run_id[:8]}: a stored snapshot is damaged ({_first_line(exc)}); "
                 "`writeit doctor --repair` rebuilds it from the log"
@@ -234,7 +230,7 @@ class Store:
         prefix = keys.event_prefix(run_id)
         limit = None if upto is None else upto + 1
         raws: list[bytes] = self._read(lambda txn: scan_values(txn, prefix, limit))
-        return raws
+        return unpack_all(raws)
 
     def replay(self, run_id: str) -> PipelineRun:
         """The state of a run rebuilt from its whole log (what snapshots must agree with)."""
@@ -258,6 +254,7 @@ class Store:
         raw = self.get_raw(keys.event(run_id, seq))
         if raw is None:
             return None
+        raw = unpack(raw)
         try:
             return EVENT_ADAPTER.validate_json(raw)
         except ValueError:
@@ -396,7 +393,7 @@ def _light_snapshot(txn: Any, run_id: str) -> PipelineRun | None:
     """The `run:` snapshot, or a placeholder marked `damaged` if it (or its log) is damaged."""
     marker = txn.get(keys.damaged(run_id))
     try:
-        run = load_run_snapshot(txn, run_id)
+        run = load_run_snapshot(txn.get, run_id)
     except ValueError as exc:
         return _placeholder(txn, run_id, f"snapshot unreadable ({_first_line(exc)})")
     if marker is not None:
@@ -415,7 +412,7 @@ def _placeholder(
     pipeline = "?"
     raw = txn.get(keys.event(run_id, 0))
     with contextlib.suppress(ValueError, TypeError):
-        first = EVENT_ADAPTER.validate_json(raw) if raw is not None else None
+        first = EVENT_ADAPTER.validate_json(unpack(raw)) if raw is not None else None
         if isinstance(first, RunCreated):
             created, pipeline = first.at, first.pipeline
     return PipelineRun(
@@ -443,6 +440,14 @@ def _no_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def unpack_all(raws: list[bytes]) -> list[bytes]:
+    """Stored event values as JSON, in one pass (replay's hot path: most are not compressed)."""
+    try:
+        return [zlib.decompress(r) if r[:1] == b"x" else r for r in raws]
+    except zlib.error:  # a damaged value: kept as it is, so replay names it
+        return [unpack(r) for r in raws]
 
 
 def _owner(marker: dict[str, Any]) -> Owner:
