@@ -5,11 +5,12 @@ action is followed by the key a writer presses next, and the app must answer it.
 from __future__ import annotations
 
 import pytest
+from textual.pilot import Pilot
 
 from writeit.domain.outline import parse_sections
 from writeit.domain.status import RunStatus, StepStatus
 from writeit.engine.engine import Engine
-from writeit.tui.app import Start
+from writeit.tui.app import Start, WriteItApp
 from writeit.tui.screens.dialogs import TextDialog
 from writeit.tui.screens.new_run import Prefill
 from writeit.tui.widgets.item_picker import ItemPicker
@@ -19,6 +20,20 @@ from .conftest import OpenApp
 from .helpers import run_screen, shown, wait_settled, wait_until
 
 LONG = Start(prefill=Prefill("long-article", {"topic": "SQLite"}, autostart=True))
+
+
+async def all_written(pilot: Pilot[None], app: WriteItApp, engine: Engine, step: str) -> None:
+    """Wait until every section of `step` (on screen) has finished streaming."""
+    run_id = run_screen(app).run_id
+    await wait_until(
+        pilot,
+        lambda: (
+            engine.load(run_id).steps[step].sections
+            and not engine.load(run_id).steps_streaming()
+            and not run_screen(app).streaming
+        ),
+        what=f"every section of {step} written",
+    )
 
 
 @pytest.mark.slow
@@ -46,15 +61,7 @@ async def test_a_long_article_needs_eight_keys_after_the_inputs(
         await wait_until(pilot, lambda: "7 sections from 'outline'" in shown(listing))
         assert engine.load(run_id).steps["draft"].status is StepStatus.PENDING
         await pilot.press("r")  # draft every section at once
-        await wait_until(
-            pilot,
-            lambda: (
-                engine.load(run_id).steps["draft"].sections
-                and not engine.load(run_id).steps_streaming()
-                and not run_screen(app).streaming
-            ),
-            what="every section drafted",
-        )
+        await all_written(pilot, app, engine, "draft")
         await wait_until(pilot, lambda: "Sections 0/7 chosen" in shown(listing))
         await pilot.press("A")  # accept the first completed response of every section
         await wait_until(
@@ -64,15 +71,7 @@ async def test_a_long_article_needs_eight_keys_after_the_inputs(
         )
         await wait_until(pilot, lambda: run_screen(app).viewed == "polish")
         await pilot.press("r")
-        await wait_until(
-            pilot,
-            lambda: (
-                engine.load(run_id).steps["polish"].sections
-                and not engine.load(run_id).steps_streaming()
-                and not run_screen(app).streaming
-            ),
-            what="every section polished",
-        )
+        await all_written(pilot, app, engine, "polish")
         await pilot.press("A")
         await wait_until(pilot, lambda: engine.load(run_id).status is RunStatus.COMPLETED)
         article = engine.load(run_id).article or ""
