@@ -83,7 +83,7 @@ async def test_y_copies_the_focused_response_and_Y_the_article(
         await pilot.press("y")
         await wait_until(pilot, lambda: BARE.search("".join(written)), what="an OSC 52 write")
         out = "".join(written)
-        second = screen.run.steps["angles"].ordered_responses()[1]
+        second = screen.panes[1].response  # pane 2 on screen (panes are shuffled)
         assert decoded(BARE.findall(out)[0]) == second.content
         wrapped = PASSTHROUGH.findall(out)
         # In tmux: the bare sequence (set-clipboard on) then the same one passed through.

@@ -29,6 +29,7 @@ from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import Input, TextArea
 
+from writeit.domain.compare import display_order
 from writeit.domain.models import PipelineRun
 from writeit.engine import Archived, Engine, RunQuery
 from writeit.tui.app import Start, WriteItApp
@@ -264,7 +265,8 @@ def shows_the_engine_run(screen: RunScreen, engine: Engine) -> bool:
     if screen.sub_title != f"run {short_id(screen.run_id)}":
         return False
     step = stored.steps[screen.viewed]
-    return [p.response.response_id for p in screen.panes] == list(step.response_ids) or (
+    shuffled = display_order(step.response_ids)  # the panes' order: number keys follow it
+    return [p.response.response_id for p in screen.panes] == shuffled or (
         not step.response_ids and not screen.panes
     )
 

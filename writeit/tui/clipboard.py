@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from textual.app import App
 
+from writeit.domain.compare import display_order
 from writeit.domain.models import PipelineRun
 from writeit.domain.redact import strip_control
 from writeit.tui import osc52
@@ -40,7 +41,7 @@ def on_screen(
     if focused_id is not None and focused_id in state.responses:
         response = state.responses[focused_id]
         if response.content.strip():
-            number = state.response_ids.index(focused_id) + 1
+            number = display_order(state.response_ids).index(focused_id) + 1  # as shown
             model = "" if blind else f" ({response.model_ref})"
             return Copyable(f"response {number} of '{step}'{model}", response.content)
     if state.content is not None and state.content.strip():

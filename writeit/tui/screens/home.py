@@ -17,6 +17,7 @@ from writeit.domain.models import PipelineRun
 from writeit.engine import Archived, RunQuery, SearchHit
 from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
+from writeit.tui.screens.leaderboard import LeaderboardScreen
 from writeit.tui.screens.new_run import NewRunScreen
 from writeit.tui.screens.search import SearchScreen
 from writeit.tui.text import RUN_STYLE, plain, short_id, topic, when
@@ -59,6 +60,13 @@ class HomeScreen(WriteItScreen[None]):
             tooltip="List archived runs instead (and back)",
         ),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
+        Binding(
+            "L",
+            "leaderboard",
+            "Leaderboard",
+            id="leaderboard",
+            tooltip="Models ranked by your picks (position bias shown)",
+        ),
         Binding(
             "s",
             "search",
@@ -316,6 +324,9 @@ class HomeScreen(WriteItScreen[None]):
                 self.post_message(OpenRun(hit.run_id, step=hit.step))
 
         self.app.push_screen(SearchScreen(), chosen)
+
+    def action_leaderboard(self) -> None:
+        self.app.push_screen(LeaderboardScreen())
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -28,6 +28,7 @@ from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.screens.dialogs import ConfirmDialog, ExportDialog, TextDialog
 from writeit.tui.screens.history import HistoryScreen
+from writeit.tui.screens.run_compare import Compare, rule_action
 from writeit.tui.screens.run_keys import RUN_KEYS
 from writeit.tui.screens.run_structure import Structure
 from writeit.tui.screens.run_view import guidance, title_line
@@ -63,6 +64,7 @@ class RunScreen(WriteItScreen[None]):
         self._verdict: tuple[tuple[int, int, str, bool, int | None], Rules] | None = None
         self._keyed: BindingsMap | None = None
         self._descriptions: dict[str, str] = {}
+        self.compare = Compare(self)  # e, E, m, d, n
         self.structure = Structure(self)  # up/down, enter, A, o: items and sections
         run = self.engine.load(run_id)
         self.set_reactive(RunScreen.run, run)
@@ -77,7 +79,7 @@ class RunScreen(WriteItScreen[None]):
         yield Static(id="guidance")
         yield SectionList(id="section-list")
         yield ItemPicker(id="item-picker")
-        yield PaneDeck(self.wapp.hub, id="panes")
+        yield PaneDeck(self.wapp.hub, blind=self.engine.config.blind, id="panes")
         yield KeyBar()
 
     async def on_mount(self) -> None:
@@ -224,7 +226,7 @@ class RunScreen(WriteItScreen[None]):
             position = parameters[0] if parameters and isinstance(parameters[0], int) else None
             return self.structure.check_action(action, position if action == "pick" else None)
         try:
-            name = Action(action)
+            name = Action(rule_action(action))
         except ValueError:
             return True
         index = self._response_index(parameters) if name is Action.PICK else None
@@ -253,6 +255,7 @@ class RunScreen(WriteItScreen[None]):
     def why_not(self, action: str) -> str | None:
         """Why the rulebook refuses `action` (a binding's action string) now, if it does."""
         name, _, raw = action.partition("(")
+        name = rule_action(name)
         if self.structure.handles(name):
             position = int(raw.rstrip(")")) if name == "pick" else None
             if self.structure.check_action(name, position) is False:
@@ -349,27 +352,19 @@ class RunScreen(WriteItScreen[None]):
         )
 
     def action_edit(self) -> None:
-        step = self.step_state
-        if step.status is StepStatus.COMPLETED and step.content is not None:
-            text = step.content
-            sources = [step.response_ids[step.selected]] if step.selected is not None else []
-        else:
-            pane = self.focused_pane() or next((p for p in self.panes if p.response.usable), None)
-            if pane is None:
-                return
-            text, sources = pane.response.content, [pane.response.response_id]
-        name = self.viewed
+        self.compare.edit_in_dialog()
 
-        def done(result: str | None) -> None:
-            if result is None:
-                return
-            self._act(
-                lambda: self.engine.edit(self.run_id, result, step=name, sources=sources),
-                f"Edited '{name}'",
-            )
+    def action_external_edit(self) -> None:
+        self.compare.edit_in_editor()
 
-        hint = "This text goes forward instead of a pick. ctrl+s saves and continues."
-        self.app.push_screen(TextDialog(f"Edit {name}", hint, text), done)
+    def action_stitch(self) -> None:
+        self.compare.stitch()
+
+    def action_diff(self) -> None:
+        self.compare.diff()
+
+    def action_toggle_blind(self) -> None:
+        self.compare.toggle_blind()
 
     def action_feedback(self) -> None:
         name = self.viewed

@@ -21,9 +21,10 @@ HEADER_EVERY = 8  # frames between header refreshes (tokens, tok/s) while stream
 
 
 class PaneDeck(Container):
-    def __init__(self, hub: StreamHub, *, id: str | None = None) -> None:
+    def __init__(self, hub: StreamHub, *, blind: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.hub = hub
+        self.blind = blind  # model names hidden until each step is picked
         self.boxes: dict[str, StepPanes] = {}
         self.panes: list[ResponsePane] = []
         self.show_reasoning = False
@@ -74,7 +75,7 @@ class PaneDeck(Container):
                 self.screen.set_focus(None)  # never leave focus on a removed widget
             del self.boxes[name]
             await box.remove()
-        box = self.boxes[name] = StepPanes(step, self.hub, empty)
+        box = self.boxes[name] = StepPanes(step, self.hub, empty, blind=self.blind)
         for pane in box.panes:
             pane.show_reasoning = self.show_reasoning
         box.display = not hidden
@@ -95,6 +96,13 @@ class PaneDeck(Container):
             for pane in box.panes:
                 pane.toggle_reasoning(self.show_reasoning)
         return self.show_reasoning
+
+    def toggle_blind(self) -> bool:
+        """Blind mode on or off for every step's panes; returns whether it is now on."""
+        self.blind = not self.blind
+        for box in self.boxes.values():
+            box.set_blind(self.blind)
+        return self.blind
 
     def mark_picked(self, run: PipelineRun) -> None:
         for box in self.boxes.values():

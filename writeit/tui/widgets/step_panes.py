@@ -7,15 +7,19 @@ and a step that is still streaming keeps its panes (and their text) while anothe
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.widgets import Static
 
+from writeit.domain.compare import display_order
 from writeit.domain.models import StepState
 from writeit.domain.status import StepStatus
 from writeit.tui.live import StreamHub
 from writeit.tui.widgets.markdown_view import MarkdownView
 from writeit.tui.widgets.response_pane import ResponsePane
+
+GRID_BELOW = 44  # columns a pane needs for prose; fewer, and more than three panes go in a grid
 
 
 def edited_text(step: StepState) -> str | None:
@@ -45,21 +49,38 @@ class EditedPane(Vertical):
 
 
 class StepPanes(Container):
-    """One pane per response, side by side (a grid when there are more than three)."""
+    """One pane per response, side by side (a grid when there are more than three), in the
+    step's shuffled display order: number keys follow the screen, and a pick records it.
+    In blind mode model names stay hidden until the step is done."""
 
-    def __init__(self, step: StepState, hub: StreamHub, empty: str) -> None:
+    def __init__(self, step: StepState, hub: StreamHub, empty: str, *, blind: bool) -> None:
         super().__init__(classes="step-panes")
         self.step = step.name
         self.key = panes_key(step)
         self.empty = empty
         self.edited = edited_text(step)
+        self.done = step.status is StepStatus.COMPLETED
+        index = {rid: i for i, rid in enumerate(step.response_ids)}
+        shown = [r for r in display_order(step.response_ids) if r in step.responses]
         self.panes = [
-            ResponsePane(i, r, hub.get(r.response_id), picked=step.selected == i)
-            for i, r in enumerate(step.ordered_responses())
+            ResponsePane(
+                index[rid],
+                step.responses[rid],
+                hub.get(rid),
+                picked=step.selected == index[rid],
+                position=position,
+                blind=blind and not self.done,
+            )
+            for position, rid in enumerate(shown)
         ]
-        count = len(self.panes) + (self.edited is not None)
-        self.set_class(count > 3, "-grid")
-        self.styles.grid_size_columns = 3 if count > 6 else 2
+        self.count = len(self.panes) + (self.edited is not None)
+        self.set_class(self.count > 3, "-grid")
+        self.styles.grid_size_columns = 3 if self.count > 6 else 2
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Side by side while every pane gets `GRID_BELOW` columns (four fit a 200-column
+        terminal); a grid when more panes would make them narrower than that."""
+        self.set_class(self.count > 3 and event.size.width < self.count * GRID_BELOW, "-grid")
 
     def compose(self) -> ComposeResult:
         if self.edited is not None:
@@ -70,6 +91,15 @@ class StepPanes(Container):
             yield Static(self.empty, classes="empty-state")
 
     def mark_picked(self, selected: int | None) -> None:
+        self.done = self.done or selected is not None
         for pane in self.panes:
             if pane.picked != (pane.index == selected):
                 pane.set_picked(pane.index == selected)
+            if pane.blind and self.done:
+                pane.set_blind(False)  # picked: the models are revealed
+
+    def set_blind(self, blind: bool) -> None:
+        """Hide (or show) model names; a step already done always shows them."""
+        for pane in self.panes:
+            if pane.blind != (blind and not self.done):
+                pane.set_blind(blind and not self.done)

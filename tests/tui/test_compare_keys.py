@@ -1,0 +1,145 @@
+"""Shuffled panes, blind mode, differences, stitching, $EDITOR and the leaderboard, by key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from stores import open_engine
+
+from writeit.domain.compare import display_order
+from writeit.domain.config import UserConfig
+from writeit.domain.events import ResponsePicked, StepEdited
+from writeit.domain.status import StepStatus
+from writeit.engine import Engine, PickStrategy
+from writeit.tui.app import create_app
+from writeit.tui.screens.diff import DiffScreen
+from writeit.tui.screens.home import HomeScreen
+from writeit.tui.screens.leaderboard import LeaderboardScreen
+from writeit.tui.screens.stitch import StitchScreen
+
+from .conftest import OpenApp
+from .helpers import shown, wait_settled, wait_until
+from .test_run_keys import NEW_RUN, answers_keys
+
+
+def events_of(engine: Engine, run_id: str, kind: type) -> list:  # type: ignore[type-arg]
+    return [e for e in engine.history(run_id) if isinstance(e, kind)]
+
+
+async def test_panes_follow_the_shuffled_order_and_1_picks_the_first_shown(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        ids = screen.step_state.response_ids
+        on_screen = [p.response.response_id for p in screen.panes]
+        assert on_screen == display_order(ids)
+        assert [p.header_text().plain.split()[0] for p in screen.panes] == ["1", "2"]
+        await pilot.press("1")
+        await wait_until(pilot, lambda: bool(events_of(engine, screen.run_id, ResponsePicked)))
+        pick = events_of(engine, screen.run_id, ResponsePicked)[0]
+        assert pick.response_id == on_screen[0] and pick.shown_order == on_screen
+        assert engine.load(screen.run_id).steps["angles"].selected == ids.index(on_screen[0])
+        await wait_settled(pilot, app, "outline")
+        await answers_keys(pilot, app)
+
+
+@pytest.fixture
+def blind_engine(home: Path) -> Iterator[Engine]:
+    eng, _ = open_engine(home, config=UserConfig(blind=True))
+    with eng:
+        yield eng
+
+
+async def test_blind_by_config_hides_models_until_the_pick_and_n_toggles(
+    blind_engine: Engine,
+) -> None:
+    app = create_app(blind_engine.home, blind_engine, NEW_RUN)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await wait_settled(pilot, app, "angles")
+        headers = [p.header_text().plain for p in screen.panes]
+        assert all("model hidden" in h and "offline:" not in h for h in headers)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: "offline:" in screen.panes[0].header_text().plain)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: screen.panes[0].blind)
+        await pilot.press("2")
+        await wait_settled(pilot, app, "outline")
+        assert all(p.blind for p in screen.panes)  # the next step is blind too
+        await pilot.press("left")
+        await wait_until(pilot, lambda: screen.viewed == "angles")
+        assert all("offline:" in p.header_text().plain for p in screen.panes)  # picked: shown
+        await answers_keys(pilot, app)
+
+
+async def test_d_shows_word_differences_and_escape_returns(open_app: OpenApp) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen), what="the diff")
+        text = shown(app.screen.query_one("#diff-summary"))
+        assert "similarity" in text and "1 · offline:" in text and "2 · offline:" in text
+        await pilot.press("tab")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await answers_keys(pilot, app)
+
+
+async def test_m_stitches_three_paragraphs_from_two_responses_with_provenance(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        panes = [p.response for p in screen.panes]
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, StitchScreen), what="stitch")
+        stitch = app.screen
+        assert isinstance(stitch, StitchScreen) and stitch.rows[0] == [0, 0]
+        # take col 1 row 1, col 2 row 2, col 2 row 1, col 1 row 2; then drop the last
+        await pilot.press("enter", "right", "enter", "up", "enter", "left", "down", "enter")
+        await wait_until(pilot, lambda: len(stitch.pieces) == 4)
+        await pilot.press("tab", "x")
+        await wait_until(pilot, lambda: len(stitch.pieces) == 3)
+        await pilot.press("up", "shift+down")  # the middle piece moves last
+        await wait_until(pilot, lambda: stitch.pieces[2].source.paragraph == 1)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: bool(events_of(engine, screen.run_id, StepEdited)))
+        edit = events_of(engine, screen.run_id, StepEdited)[0]
+        expected = [(panes[0], 0), (panes[1], 0), (panes[1], 1)]
+        assert [(p.response_id, p.model, p.paragraph, p.edited) for p in edit.provenance] == [
+            (r.response_id, r.model_ref, i, False) for r, i in expected
+        ]
+        assert edit.content.count("\n\n") == 2
+        await wait_settled(pilot, app, "outline")
+        await answers_keys(pilot, app)
+
+
+async def test_capital_e_without_a_terminal_to_hand_over_says_so(open_app: OpenApp) -> None:
+    async with open_app(NEW_RUN) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        await pilot.press("E")
+        await wait_until(
+            pilot,
+            lambda: any("editor" in str(n.message) for n in app._notifications),
+            what="the notice",
+        )
+        assert screen.step_state.status is StepStatus.RUNNING  # nothing went forward
+        await answers_keys(pilot, app)
+
+
+async def test_home_capital_l_shows_the_leaderboard(open_app: OpenApp, engine: Engine) -> None:
+    run = engine.start_run("blog-post", {"topic": "tea"})
+    await engine.run_to_end(run.run_id, PickStrategy.parse("1"), shuffle=True)
+    async with open_app() as (app, pilot):
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, LeaderboardScreen))
+        board = app.screen
+        await wait_until(pilot, lambda: "Position bias" in shown(board.query_one("#board-summary")))
+        assert board.query_one("DataTable").row_count == 2  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("L")
+        await wait_until(pilot, lambda: isinstance(app.screen, LeaderboardScreen))
