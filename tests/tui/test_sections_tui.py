@@ -114,6 +114,23 @@ async def test_sections_are_picked_one_by_one_and_the_list_is_edited(
             pilot, lambda: engine.load(run_id).steps["draft"].sections[0].selected is not None
         )
         await wait_until(pilot, lambda: "▸ 2. New one" in shown(listing))
+        first = engine.load(run_id).steps["draft"].sections[0].content
+        await pilot.press("f")  # feedback on section 2 only: it is redrafted, 1 keeps its pick
+        await wait_until(pilot, lambda: isinstance(app.screen, TextDialog))
+        assert "section 2 (New one)" in app.screen.title_text  # type: ignore[attr-defined]
+        app.screen.query_one("TextArea").text = "Shorter"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: (
+                engine.load(run_id).steps["draft"].sections[1].attempt == 2
+                and not run_screen(app).streaming
+            ),
+            what="section 2 redrafted",
+        )
+        draft = engine.load(run_id).steps["draft"]
+        assert draft.sections[0].content == first and draft.sections[1].feedback == "Shorter"
+        assert all("Shorter" in r.content for r in draft.section_responses(1))
         await pilot.press("up")  # back to section 1: its pick is shown
         await wait_until(pilot, lambda: "▸ 1. Second first" in shown(listing))
         await pilot.press("down", "1")

@@ -374,9 +374,8 @@ class RunScreen(WriteItScreen[None]):
                 self._regenerate(name, result)
 
         hint = "What should change? The step is regenerated with this feedback in its prompt."
-        self.app.push_screen(
-            TextDialog(f"Feedback on {name}", hint, self.step_state.feedback or ""), done
-        )
+        title, current = self.structure.feedback_on()
+        self.app.push_screen(TextDialog(f"Feedback on {title}", hint, current or ""), done)
 
     def action_regenerate(self) -> None:
         self._regenerate(self.viewed, None)

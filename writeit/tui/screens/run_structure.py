@@ -227,6 +227,16 @@ class Structure:
         )
         s.app.push_screen(TextDialog(f"Sections of {source}", hint, text), done)
 
+    def feedback_on(self) -> tuple[str, str | None]:
+        """What `f` gives feedback on (the step, or the section under the cursor) and the
+        feedback it already has."""
+        step = self.screen.step_state
+        k = self.section
+        if k is None or self.source is None:
+            return step.name, step.feedback
+        section = step.sections[k]
+        return f"{step.name}, section {k + 1} ({section.title})", section.feedback
+
     def regenerate(self, feedback: str | None) -> bool:
         """On a drafted section step, regenerate only the section under the cursor (with
         `feedback`); False when the step's whole round is what `r` means here."""
