@@ -464,6 +464,10 @@ def test_section_rulebook_table() -> None:
         want = [i for i, r in enumerate(own) if r.usable] if (streaming or not own_streams) else []
         assert list(verdict.pickable) == want, (section, streaming)
         assert verdict.cancel_first is (own_streams and bool(want))
+        if not busy and not all(sec.picked for sec in step.sections):
+            reason = verdict.why_not(Action.EDIT) or ""
+            has_text = any(r.usable for r in step.responses.values())
+            assert ("pick every section first" if has_text else "no text") in reason
         open_completed = any(
             not s.picked
             and any(r.status is ResponseStatus.COMPLETED for r in step.section_responses(i))

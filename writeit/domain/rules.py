@@ -166,6 +166,9 @@ def rules(
             refused[Action.FEEDBACK] = "this step has no responses yet to give feedback on"
         if not _editable(step):
             refused[Action.EDIT] = "there is no text to edit yet"
+        elif any(not s.picked for s in step.sections):
+            # An edit replaces the step's whole text; a section's own text comes from a pick.
+            refused[Action.EDIT] = "pick every section first; then the whole text can be edited"
 
     pick_refused: dict[int, str] = {}
     pickable: list[int] = []
