@@ -13,7 +13,7 @@ from writeit.domain.config import UserConfig
 from writeit.domain.events import ResponsePicked, StepEdited
 from writeit.domain.status import StepStatus
 from writeit.engine import Engine, PickStrategy
-from writeit.tui.app import create_app
+from writeit.tui.app import Start, create_app
 from writeit.tui.screens.diff import DiffScreen
 from writeit.tui.screens.home import HomeScreen
 from writeit.tui.screens.leaderboard import LeaderboardScreen
@@ -143,3 +143,23 @@ async def test_home_capital_l_shows_the_leaderboard(open_app: OpenApp, engine: E
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.press("L")
         await wait_until(pilot, lambda: isinstance(app.screen, LeaderboardScreen))
+
+
+async def test_guidance_names_the_key_above_the_only_pickable_pane(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    from .fixtures import NO_SUCH_PID, started_step
+
+    run_id = started_step(engine, "half", NO_SUCH_PID, ["", "An angle that survived"])
+    engine.recover_interrupted()  # the first has no text: only the second can be picked
+    async with open_app(Start(run_id=run_id)) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        usable = next(p for p in screen.panes if p.response.usable)
+        key = str(usable.position + 1)
+        assert f"Pick one to continue: {key}" in shown(screen.query_one("#guidance"))
+        await pilot.press(key)
+        await wait_until(
+            pilot, lambda: engine.load(run_id).steps["angles"].selected == usable.index
+        )
+        await wait_settled(pilot, app, "outline")
+        await answers_keys(pilot, app)

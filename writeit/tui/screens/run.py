@@ -180,7 +180,9 @@ class RunScreen(WriteItScreen[None]):
         self._show_title()
         self.query_one(StepBar).show(self.run, self.viewed)
         description = self._descriptions.get(self.viewed, "")
-        self.query_one("#guidance", Static).update(guidance(verdict, description, self.key_for))
+        self.query_one("#guidance", Static).update(
+            guidance(verdict, description, self.compare.key_on_screen)
+        )
         self.structure.refresh()
         self.sub_title = f"run {short_id(self.run_id)}"
         self.refresh_bindings()

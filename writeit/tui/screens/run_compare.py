@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from writeit.domain.compare import display_order
 from writeit.domain.errors import WriteItError
 from writeit.domain.provenance import ParagraphSource
 from writeit.domain.rules import Action
@@ -42,6 +43,18 @@ class Compare:
 
     def __init__(self, screen: RunScreen) -> None:
         self.screen = screen
+
+    def key_on_screen(self, action: str) -> str | None:
+        """The screen's `key_for`, a pick's response index turned into its pane's place: the
+        guidance line names the keys the writer sees above each pane."""
+        s = self.screen
+        name, _, raw = action.partition("(")
+        if name == Action.PICK and raw.rstrip(")").isdigit():
+            ids = s.structure.panes_step().response_ids
+            index = int(raw.rstrip(")"))
+            if index < len(ids):
+                action = f"pick({display_order(ids).index(ids[index])})"
+        return s.key_for(action)
 
     def _text_to_edit(self) -> tuple[str, list[str]] | None:
         """The step's text that went forward, else the focused (or first usable) response."""

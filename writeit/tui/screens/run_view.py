@@ -53,17 +53,13 @@ def _offer(verdict: Rules, key: KeyName, pairs: list[tuple[Action, str]]) -> str
 
 def pick_keys(verdict: Rules, key: KeyName) -> str:
     """`1-3` (or `1 3`) for the responses the rulebook lets the writer pick now."""
-    names = [n for i in verdict.pickable if (n := key(f"pick({i})"))]
+    names = sorted(n for i in verdict.pickable if (n := key(f"pick({i})")))  # screen order
     if not names:
         return ""
-    if len(names) > 2 and names == [str(i + 1) for i in verdict.pickable] and _dense(verdict):
+    digits = [int(n) for n in names if n.isdigit()]
+    if len(names) > 2 and digits == list(range(digits[0], digits[0] + len(names))):
         return f"{names[0]}-{names[-1]}"
     return " ".join(names)
-
-
-def _dense(verdict: Rules) -> bool:
-    picks = verdict.pickable
-    return list(picks) == list(range(picks[0], picks[-1] + 1))
 
 
 def guidance(verdict: Rules, description: str, key: KeyName) -> Text:
