@@ -30,6 +30,7 @@ FIGURES = (
     "render.cpu_percent_4x150_pty",
     "render.cpu_percent_2x60_pty",
     "search.query_1k_runs_ms",
+    "memory.rss_growth_mb_per_run_after_10",
     "store.append_ms_per_event_400_steps_vs_4",
     "store.bytes_per_run_ratio",
     "cli.list_ms_5k_runs",

@@ -97,6 +97,12 @@ class RunScreen(WriteItScreen[None]):
         self.call_after_refresh(self.deck.prebuild, self.run)
         self.set_interval(1.0, self._live_title)  # the run's cost so far, once a second
 
+    def on_unmount(self) -> None:
+        """A signal keeps a subscriber alive until its next publish: let go of this screen
+        (and its panes and their text) as it closes, not whenever the engine next speaks."""
+        self.wapp.run_events.unsubscribe(self)
+        self.wapp.stream_ended.unsubscribe(self)
+
     def _live_title(self) -> None:
         if self.streaming:
             self._show_title()

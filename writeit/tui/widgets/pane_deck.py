@@ -7,6 +7,8 @@ tokens about 30 times a second, and only while its screen is visible.
 
 from __future__ import annotations
 
+import time
+
 from textual.containers import Container
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -127,7 +129,9 @@ class PaneDeck(Container):
             return
         self._frames += 1
         headers = self._frames % HEADER_EVERY == 0
+        now = time.monotonic()
         for pane in live:
-            pane.flush()
+            if pane.due(now):
+                pane.flush()
             if headers:
                 pane.refresh_header()

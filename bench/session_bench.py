@@ -1,0 +1,132 @@
+"""A long TUI session: does memory (and CPU per run) stay flat run after run?
+
+A fresh interpreter drives the real app headless as a writer would, N times over: from the home
+screen `n`, start the new run (offline models, instant), wait for its first step to finish,
+open the edit box and close it, pick `1`, go back home. After every run it collects garbage and
+reads the resident set (/proc/self/statm) and the process CPU spent on that run.
+`memory.rss_growth_mb_per_run_after_10` is the least-squares slope of RSS over runs 11..N (the
+first ten warm caches up: imports, styles, LMDB pages), in MiB per run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import log, rnd
+
+ROOT = Path(__file__).resolve().parent.parent
+MODE_SETTINGS = {"tiny": {"runs": 12}, "quick": {"runs": 40}, "full": {"runs": 80}}
+WARM_RUNS = 10
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def slope(values: list[float]) -> float:
+    """Least-squares slope of `values` against their index."""
+    n = len(values)
+    mean_x, mean_y = (n - 1) / 2, sum(values) / n
+    num = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(values))
+    den = sum((x - mean_x) ** 2 for x in range(n))
+    return num / den if den else 0.0
+
+
+async def _session(runs: int, home: Path) -> dict[str, list[float]]:
+    from writeit.engine import Engine
+    from writeit.tui.app import create_app
+    from writeit.tui.screens.home import HomeScreen
+    from writeit.tui.screens.new_run import NewRunScreen
+    from writeit.tui.screens.run import RunScreen
+
+    rss: list[float] = []
+    cpu: list[float] = []
+    with Engine(home) as engine:
+        app = create_app(home, engine, None)
+        async with app.run_test(size=(120, 36)) as pilot:
+
+            async def until(predicate: Any, what: str) -> None:
+                deadline = time.monotonic() + 30
+                while not predicate():
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"run {len(rss) + 1}: no {what} within 30 s")
+                    await pilot.pause(0.01)
+
+            def settled() -> bool:
+                screen = app.screen
+                return (
+                    isinstance(screen, RunScreen)
+                    and not screen.streaming
+                    and bool(screen.panes)
+                    and all(not p.live for p in screen.panes)
+                )
+
+            for _ in range(runs):
+                started = time.process_time()
+                await until(lambda: isinstance(app.screen, HomeScreen), "home screen")
+                await pilot.press("n")
+                await until(lambda: isinstance(app.screen, NewRunScreen), "new-run form")
+                app.screen.query_one("#input-topic").value = f"session run {len(rss) + 1}"  # type: ignore[attr-defined]
+                await pilot.press("ctrl+s")
+                await until(settled, "finished first step")
+                await pilot.press("e")
+                await until(lambda: not isinstance(app.screen, RunScreen), "edit box")
+                await pilot.press("escape")
+                await until(lambda: isinstance(app.screen, RunScreen), "run screen again")
+                await pilot.press("1")
+                await pilot.press("escape")
+                await until(lambda: isinstance(app.screen, HomeScreen), "home screen")
+                await pilot.pause()
+                gc.collect()
+                cpu.append(time.process_time() - started)
+                rss.append(_rss_mb())
+    return {"rss_mb": rss, "cpu_s": cpu}
+
+
+def child(runs: int) -> None:
+    os.environ["WRITEIT_OFFLINE_TPS"] = "0"  # instant offline models: the UI is measured
+    with tempfile.TemporaryDirectory(prefix="writeit-session-") as tmp:
+        os.environ["WRITEIT_HOME"] = tmp
+        print(json.dumps(asyncio.run(_session(runs, Path(tmp)))))
+
+
+def run(mode: str) -> dict[str, Any]:
+    runs = MODE_SETTINGS[mode]["runs"]
+    name = "memory.rss_growth_mb_per_run_after_10"
+    log(f"session: {runs} runs in one TUI session, in a fresh process")
+    code = f"from bench.session_bench import child; child({runs})"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_"))}
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env | {"PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        return {name: None, "reasons": {name: f"the session failed: {proc.stderr[-400:]}"}}
+    got = json.loads(lines[-1])
+    rss, cpu = got["rss_mb"], got["cpu_s"]
+    after = rss[WARM_RUNS:]
+    return {
+        name: rnd(slope(after), 3) if len(after) >= 2 else None,
+        "memory.cpu_s_per_run_growth_after_10": rnd(slope(cpu[WARM_RUNS:]), 4)
+        if len(after) >= 2
+        else None,
+        "details": {
+            "runs": runs,
+            "rss_mb": [rnd(x, 1) for x in rss],
+            "cpu_s_per_run": [rnd(x, 3) for x in cpu],
+        },
+    }
