@@ -27,6 +27,7 @@ from writeit.domain.models import AIResponse, PipelineRun, StepState
 from writeit.domain.status import ResponseStatus, StepStatus
 from writeit.storage import keys
 from writeit.storage.codec import (
+    MIN_SHARED,
     Getter,
     Ref,
     Texts,
@@ -209,7 +210,7 @@ def derive(txn: Any, event: Event) -> Writes:
     step = state.steps[step_name]
     mine = event.model_dump(mode="json")
     known.update(event_texts(event.run_id, event.seq, mine))
-    known.update((r.content, ["r", rid]) for rid, r in step.responses.items() if r.content)
+    known.update(_finished_texts(step))
     writes[keys.step(event.run_id, step_name)] = dump_step(step, known)
     if isinstance(event, StepStarted):
         writes[keys.step_responses(event.run_id, step_name)] = json.dumps(
@@ -226,6 +227,16 @@ def derive(txn: Any, event: Event) -> Writes:
             writes[keys.response(rid)] = dump_response(r, stored)
             writes[keys.active(event.run_id, rid)] = marker
     return writes
+
+
+def _finished_texts(step: StepState) -> dict[str, Ref]:
+    """The step's finished responses' texts (a picked text refers to one); a streaming one
+    would change under the ref."""
+    return {
+        r.content: ["r", rid]
+        for rid, r in step.responses.items()
+        if r.finished and len(r.content) >= MIN_SHARED
+    }
 
 
 def _known_texts(get: Getter, run_id: str, name: str) -> dict[str, Ref]:
@@ -276,8 +287,7 @@ def _run_created(get: Getter, event: RunCreated) -> Writes:
     for text, ref in event_texts(state.run_id, event.seq, event.model_dump(mode="json")):
         known.setdefault(text, ref)
     for step in state.ordered_steps():
-        picked = {r.content: ["r", rid] for rid, r in step.responses.items() if r.content}
-        writes[keys.step(state.run_id, step.name)] = dump_step(step, known | picked)
+        writes[keys.step(state.run_id, step.name)] = dump_step(step, known | _finished_texts(step))
         if step.response_ids:
             writes[keys.step_responses(state.run_id, step.name)] = json.dumps(
                 step.response_ids
