@@ -15,6 +15,7 @@ from writeit.domain.status import StepStatus
 from writeit.engine import Engine, PickStrategy
 from writeit.tui.app import Start, create_app
 from writeit.tui.screens.diff import DiffScreen
+from writeit.tui.screens.history import describe
 from writeit.tui.screens.home import HomeScreen
 from writeit.tui.screens.leaderboard import LeaderboardScreen
 from writeit.tui.screens.stitch import StitchScreen
@@ -112,6 +113,7 @@ async def test_m_stitches_three_paragraphs_from_two_responses_with_provenance(
             (r.response_id, r.model_ref, i, False) for r, i in expected
         ]
         assert edit.content.count("\n\n") == 2
+        assert describe(edit) == "stitched 3 paragraphs from offline:editor, offline:writer"
         await wait_settled(pilot, app, "outline")
         await answers_keys(pilot, app)
 

@@ -43,6 +43,9 @@ def describe(event: Event) -> str:
         return f"{event.status.value}, {event.usage.output_tokens} tok"
     if isinstance(event, ResponsePicked):
         return f"picked response {event.index + 1}"
+    if isinstance(event, StepEdited) and event.provenance:
+        models = sorted({p.model for p in event.provenance if p.model})
+        return f"stitched {len(event.provenance)} paragraphs from {', '.join(models) or 'you'}"
     if isinstance(event, StepEdited):
         return f"{len(event.content)} chars went forward"
     if isinstance(event, FeedbackGiven):

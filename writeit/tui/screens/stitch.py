@@ -41,8 +41,8 @@ class StitchScreen(WriteItScreen[Stitched | None]):
     StitchScreen #stitch-sources { width: 2fr; border: round $panel; }
     StitchScreen #stitch-result { width: 1fr; border: round $panel; }
     StitchScreen .-active { border: round $accent; }
-    StitchScreen #stitch-grid { height: auto; grid-gutter: 0 1; }
-    StitchScreen .cell { height: auto; padding: 0 1; margin-bottom: 1; }
+    StitchScreen #stitch-grid { height: auto; grid-rows: auto; grid-gutter: 1 1; }
+    StitchScreen .cell { height: auto; padding: 0 1; }
     StitchScreen .cell-label { text-style: bold; }
     StitchScreen .piece { height: auto; padding: 0 1; margin-bottom: 1; }
     StitchScreen .-cursor { background: $boost; outline-left: thick $accent; }
@@ -140,6 +140,8 @@ class StitchScreen(WriteItScreen[Stitched | None]):
         yield KeyBar()
 
     async def on_mount(self) -> None:
+        for box in self.query(VerticalScroll):
+            box.can_focus = False  # arrows move the cursors; the boxes follow them
         if self.rows:
             self.col = next((c for c, i in enumerate(self.rows[0]) if i is not None), 0)
         await self._show_result()
