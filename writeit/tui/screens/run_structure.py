@@ -39,6 +39,7 @@ class Structure:
         self._config: PipelineConfig | None = None
         self._sections: dict[str, int] = {}  # step -> section under the cursor
         self._item = 0
+        self._items: tuple[tuple[object, ...], list[Item]] | None = None
 
     # -- what is on screen -------------------------------------------------------------------
 
@@ -77,7 +78,16 @@ class Structure:
         step = self.screen.step_state
         if not self.item_step or step.status is not StepStatus.RUNNING or step.streaming:
             return []
-        return items_of(self.screen.panes)
+        # Asked for every binding on each bindings refresh: parse the panes' lists once.
+        panes = self.screen.panes
+        key = (
+            step.name,
+            step.attempt,
+            tuple((p.response.response_id, p.response.status) for p in panes),
+        )
+        if self._items is None or self._items[0] != key:
+            self._items = (key, items_of(panes))
+        return self._items[1]
 
     def waits_before(self, name: str) -> bool:
         """A section step is not started by a pick of its source: its list is shown first."""
