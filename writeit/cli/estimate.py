@@ -7,7 +7,7 @@ import argparse
 
 from writeit.cli.output import emit_json, say, table
 from writeit.domain.budget import BudgetState, OverBudget, check_step
-from writeit.domain.estimate import HOW_COUNTED, ModelEstimate, RunEstimate
+from writeit.domain.estimate import HOW_COUNTED, ModelEstimate, RunEstimate, round_up
 
 
 def show_estimate(args: argparse.Namespace, estimate: RunEstimate, budget: float | None) -> None:
@@ -53,7 +53,7 @@ def _cost(m: ModelEstimate) -> str:
         return "price unknown"
     if not m.high_usd:
         return "free"
-    return f"${m.low_usd:.4f} to ${m.high_usd:.4f}"
+    return f"${m.low_usd:.4f} to ${round_up(m.high_usd):.4f}"
 
 
 def check_first_step(estimate: RunEstimate, budget: float) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from writeit.domain.errors import WriteItError
-from writeit.domain.estimate import StepEstimate
+from writeit.domain.estimate import StepEstimate, round_up
 from writeit.domain.models import PipelineRun
 
 BUDGET = "budget"  # the cancel reason of a stream stopped because the budget was reached
@@ -78,6 +78,6 @@ def check_step(state: BudgetState, estimate: StepEstimate) -> str | None:
     if remaining is None or estimate.high_usd <= remaining:
         return None
     return (
-        f"step '{estimate.step}' may cost up to ${estimate.high_usd:.4f} but "
+        f"step '{estimate.step}' may cost up to ${round_up(estimate.high_usd):.4f} but "
         f"${remaining:.4f} of the run's ${state.budget_usd:.4f} budget remains"
     )

@@ -172,7 +172,12 @@ def money_range(low: float, high: float) -> str:
     """`≈$0.0012 to $0.0150` (or `free`): estimates always carry the ≈ mark."""
     if not high:
         return "free"
-    return f"≈${low:.4f} to ${high:.4f}"
+    return f"≈${low:.4f} to ${round_up(high):.4f}"
+
+
+def round_up(usd: float) -> float:
+    """An upper bound shown to four decimals is rounded up, never down."""
+    return math.ceil(round(usd * 10_000, 6)) / 10_000
 
 
 def estimate_model(
