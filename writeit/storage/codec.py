@@ -127,4 +127,4 @@ def put_derived(txn: Any, writes: Mapping[bytes, bytes | None]) -> None:
             txn.delete(key)
         else:
             packed = key.startswith(PACKED) and type(value) is bytes  # see derive.Unpacked
-            txn.put(key, pack(value) if packed else bytes(value))
+            txn.put(key, pack(value) if packed else value)

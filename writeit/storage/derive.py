@@ -200,9 +200,11 @@ def derive(txn: Any, event: Event) -> Writes:
         raise NotFound(f"no run {event.run_id}")
     step_name = getattr(event, "step", None)
     known: dict[str, Ref] = {}
+    ids_before: list[str] = []
     if step_name is not None and step_name in state.steps:
         known = _known_texts(get, event.run_id, step_name)
         state.steps[step_name] = load_step(get, event.run_id, step_name, None)
+        ids_before = list(state.steps[step_name].response_ids)
     apply(state, event)
     writes: Writes = {keys.run(event.run_id): dump_run(state)}
     if step_name is None:
@@ -212,10 +214,11 @@ def derive(txn: Any, event: Event) -> Writes:
     known.update(event_texts(event.run_id, event.seq, mine))
     known.update(_finished_texts(step))
     writes[keys.step(event.run_id, step_name)] = dump_step(step, known)
-    if isinstance(event, StepStarted):
+    if step.response_ids != ids_before:  # kept exact: response events check against it
         writes[keys.step_responses(event.run_id, step_name)] = json.dumps(
             step.response_ids
         ).encode()
+    if isinstance(event, StepStarted):
         marker = json.dumps(
             {"step": step_name, "pid": event.owner_pid, "started": event.owner_started}
         ).encode()
@@ -257,8 +260,8 @@ def _response_event(get: Getter, event: ResponseTextAppended | ResponseFinished)
         raise NotFound(f"no response {event.response_id}")
     # The fold looks the response up in the event's run and step; so must the store, or it
     # would accept an event that no replay of the log can apply.
-    step_doc = get_json(get, keys.step(event.run_id, event.step))
-    if step_doc is None or event.response_id not in step_doc["response_ids"]:
+    ids = get(keys.step_responses(event.run_id, event.step))
+    if ids is None or f'"{event.response_id}"'.encode() not in bytes(ids):
         raise IllegalTransition(
             f"response {event.response_id[:8]} is not one of step '{event.step}' "
             f"of run {event.run_id[:8]}"
