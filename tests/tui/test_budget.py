@@ -115,3 +115,26 @@ async def test_set_a_budget_watch_the_cost_hit_the_budget_then_go_on(with_histor
                 r.status is not ResponseStatus.STREAMING
                 for r in engine.load(screen.run_id).steps["outline"].ordered_responses()
             )
+
+
+async def test_dollar_sets_the_budget_of_an_open_run_and_the_keys_still_answer(
+    engine: Engine,
+) -> None:
+    run = engine.start_run("tech-article", {"topic": "budgets"})
+    app = create_app(engine.home, engine, Start(run_id=run.run_id))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen), what="run screen")
+        screen = run_screen(app)
+        await pilot.press("dollar_sign")
+        await wait_until(pilot, lambda: app.screen is not screen, what="the budget dialog")
+        await pilot.press(*"0.25", "ctrl+s")
+        await wait_until(pilot, lambda: engine.load(run.run_id).budget_usd == 0.25)
+        assert [e.type for e in engine.history(run.run_id)][-1] == "budget_set"
+        title = screen.query_one("#run-title", Static)
+        await wait_until(pilot, lambda: "of $0.2500 budget" in shown(title), what="title")
+        await pilot.press("dollar_sign")
+        await wait_until(pilot, lambda: app.screen is not screen, what="the dialog again")
+        await pilot.press(*["backspace"] * 4, "ctrl+s")  # empty removes it
+        await wait_until(pilot, lambda: engine.load(run.run_id).budget_usd is None)
+        await pilot.press("right")  # the next key a writer presses is answered
+        await wait_until(pilot, lambda: screen.viewed == "outline", what="next step shown")

@@ -490,6 +490,26 @@ class RunScreen(WriteItScreen[None]):
     def action_copy_article(self) -> None:
         self.notify(copy(self.app, article(self.run)), markup=False)
 
+    def action_budget(self) -> None:
+        """Set, raise or remove the run's budget: an event, and streams see it at once."""
+        state = self.engine.budget(self.run_id)
+        now = f"{state.budget_usd:g}" if state.budget_usd is not None else ""
+
+        def done(result: str | None) -> None:
+            if result is None:
+                return
+            raw = result.strip().lstrip("$")
+            try:
+                self.engine.set_budget(self.run_id, float(raw) if raw else None)
+            except (ValueError, WriteItError):
+                self.notify("A budget is a positive amount of USD, e.g. 0.50", severity="error")
+                return
+            self.run = self.engine.load(self.run_id)
+            self.notify(f"Budget: {self.engine.budget(self.run_id).describe()}", title="Budget")
+
+        hint = f"{state.describe()}. USD, e.g. 0.50; empty removes the budget. ctrl+s saves."
+        self.app.push_screen(TextDialog("Run budget", hint, now, allow_empty=True), done)
+
     def action_tree(self) -> None:
         def done(run_id: str | None) -> None:
             if run_id and run_id != self.run_id:

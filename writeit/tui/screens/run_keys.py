@@ -119,6 +119,15 @@ RUN_KEYS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
         tooltip="Show or hide the models' reasoning",
         id="toggle_reasoning",
     ),
+    Binding(
+        "dollar_sign",
+        "budget",
+        "Budget",
+        key_display="$",
+        show=False,
+        tooltip="Set, raise or remove the run's budget (USD)",
+        id="budget",
+    ),
     Binding("t", "tree", "Tree", show=False, tooltip="Branch tree of this run's family", id="tree"),
     Binding(
         "h",
