@@ -12,7 +12,6 @@ would light up every changed letter of prose; a library would add nothing diffli
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from collections.abc import Sequence
@@ -63,6 +62,8 @@ def _words(segments: list[Segment]) -> int:
 
 def word_diff(left: str, right: str) -> WordDiff:
     """Word-level differences between two texts, each side keeping its own whitespace."""
+    import difflib  # only when differences are asked for: the engine imports this module
+
     a, b = WORD.findall(left), WORD.findall(right)
     a_keys, b_keys = [t.strip() for t in a], [t.strip() for t in b]
     matcher = difflib.SequenceMatcher(None, a_keys, b_keys, autojunk=False)
