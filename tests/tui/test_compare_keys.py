@@ -19,6 +19,7 @@ from writeit.tui.screens.history import describe
 from writeit.tui.screens.home import HomeScreen
 from writeit.tui.screens.leaderboard import LeaderboardScreen
 from writeit.tui.screens.stitch import StitchScreen
+from writeit.tui.widgets.step_panes import EditedPane
 
 from .conftest import OpenApp
 from .helpers import shown, wait_settled, wait_until
@@ -115,6 +116,12 @@ async def test_m_stitches_three_paragraphs_from_two_responses_with_provenance(
         assert edit.content.count("\n\n") == 2
         assert describe(edit) == "stitched 3 paragraphs from offline:editor, offline:writer"
         await wait_settled(pilot, app, "outline")
+        await pilot.press("left")  # the stitched text, with where each paragraph came from
+        await wait_until(pilot, lambda: bool(app.screen.query(EditedPane)))
+        pane = app.screen.query_one(EditedPane)
+        assert "stitched" in shown(pane.query_one(".pane-header"))
+        note = shown(pane.query_one(".pane-note"))
+        assert note.startswith(f"¶1 {panes[0].model_ref} ¶1 · ¶2 {panes[1].model_ref} ¶1")
         await answers_keys(pilot, app)
 
 

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from writeit.domain.compare import display_order
 from writeit.domain.models import StepState
+from writeit.domain.provenance import ParagraphSource
 from writeit.domain.status import StepStatus
 from writeit.tui.live import StreamHub
 from writeit.tui.widgets.markdown_view import MarkdownView
@@ -37,14 +38,19 @@ def panes_key(step: StepState) -> tuple[tuple[str, ...], str | None]:
 class EditedPane(Vertical):
     """The edited or merged text that went forward from a step, shown first beside its sources."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, sources: list[ParagraphSource]) -> None:
         super().__init__(classes="response-pane edited-pane")
         self.text = text
+        self.sources = sources  # a stitch's provenance, one entry per paragraph
 
     def compose(self) -> ComposeResult:
-        header = Text.assemble((" ✎ ", "reverse bold"), " ", ("edited", "bold"))
+        what = "stitched" if self.sources else "edited"
+        header = Text.assemble((" ✎ ", "reverse bold"), " ", (what, "bold"))
         header.append("\n✓ this text went forward", style="bold green")
         yield Static(header, classes="pane-header")
+        if self.sources:
+            where = " · ".join(f"¶{i + 1} {s.describe()}" for i, s in enumerate(self.sources))
+            yield Static(Text(where, style="dim italic"), classes="pane-note")
         yield MarkdownView(self.text, live=False, classes="pane-body")
 
 
@@ -59,6 +65,7 @@ class StepPanes(Container):
         self.key = panes_key(step)
         self.empty = empty
         self.edited = edited_text(step)
+        self.sources = list(step.provenance) if self.edited is not None else []
         self.done = step.status is StepStatus.COMPLETED
         index = {rid: i for i, rid in enumerate(step.response_ids)}
         shown = [r for r in display_order(step.response_ids) if r in step.responses]
@@ -84,7 +91,7 @@ class StepPanes(Container):
 
     def compose(self) -> ComposeResult:
         if self.edited is not None:
-            yield EditedPane(self.edited)
+            yield EditedPane(self.edited, self.sources)
         if self.panes:
             yield from self.panes
         elif self.edited is None:
