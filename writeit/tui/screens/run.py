@@ -64,6 +64,7 @@ class RunScreen(WriteItScreen[None]):
         self._verdict: tuple[tuple[int, int, str, bool, int | None], Rules] | None = None
         self._keyed: BindingsMap | None = None
         self._descriptions: dict[str, str] = {}
+        self._title_cells = -1  # the width of the title shown (a new width needs a layout)
         self.compare = Compare(self)  # e, E, m, d, n
         self.structure = Structure(self)  # up/down, enter, A, o: items and sections
         run = self.engine.load(run_id)
@@ -108,8 +109,12 @@ class RunScreen(WriteItScreen[None]):
             self._show_title()
 
     def _show_title(self) -> None:
+        """The title changes every second while streaming (the cost so far); text of the same
+        width wraps the same, so it repaints without a screen layout."""
         spent = budget_state(self.run, self.engine.live_usd(self.run_id))
-        self.query_one("#run-title", Static).update(title_line(self.run, self.streaming, spent))
+        title = title_line(self.run, self.streaming, spent)
+        same_size, self._title_cells = title.cell_len == self._title_cells, title.cell_len
+        self.query_one("#run-title", Static).update(title, layout=not same_size)
 
     def on_screen_resume(self) -> None:
         """Back from a dialog: never leave focus on a widget removed meanwhile."""
