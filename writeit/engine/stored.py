@@ -30,7 +30,9 @@ def stored_pipeline(store: Store, run: PipelineRun) -> LoadedPipeline:
     raw = store.get_raw(keys.config(run.pipeline, run.pipeline_sha))
     if raw is None:
         raise NotFound(f"the pipeline of run {run.run_id[:8]} is missing from the store")
-    return _parsed_pipeline(f"<{run.pipeline} of run {run.run_id[:8]}>", raw.decode())
+    # keyed by the stored text, not the run: every run of a pipeline shares one parse (with
+    # the run's id in the key, a long session kept a parsed copy, templates and all, per run)
+    return _parsed_pipeline(f"<{run.pipeline} {run.pipeline_sha[:8]}>", raw.decode())
 
 
 @functools.lru_cache(maxsize=16)
