@@ -16,7 +16,6 @@ from writeit.tui.screens.run import RunScreen
 from .conftest import OpenApp
 from .helpers import wait_settled, wait_until
 
-
 NEW_RUN = Start(prefill=Prefill("tech-article", {"topic": "leaks"}, autostart=True))
 
 
@@ -27,12 +26,17 @@ async def test_nothing_of_a_run_screen_outlives_it(open_app: OpenApp) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, TextDialog))
         dialog = app.screen
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is screen)
+        shown = weakref.ref(screen)
+        await wait_until(pilot, lambda: app.screen is shown())
         widgets: list[Widget] = [screen, dialog, *screen.query("*"), *dialog.query("*")]
         kept = [weakref.ref(w) for w in widgets]
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await wait_until(pilot, lambda: not screen.is_running, what="the run screen to close")
+        await wait_until(
+            pilot,
+            lambda: (closing := shown()) is None or not closing.is_running,
+            what="the run screen to close",
+        )
         del screen, dialog, widgets
         gc.collect()
         alive = sorted({type(w).__name__ for ref in kept if (w := ref()) is not None})
