@@ -118,7 +118,8 @@ def _step_cost(store: Store, run_id: str, name: str, n: int) -> float:
 
 def bench_steps(mode: str) -> dict[str, Any]:
     """Steps late in a long run, each measured right beside the last step of a fresh 4-step
-    run (so both meet the same load on a busy machine); the median of the paired ratios.
+    run in the same store (so both meet the same store size and the same load on a busy
+    machine); the median of the paired ratios.
 
     The store's once-a-second sync is left out (a 4-step run ends before the first one is due,
     a 400-step run would be charged dozens): the figure is what an event costs, derive and
@@ -130,20 +131,16 @@ def bench_steps(mode: str) -> dict[str, Any]:
     ratios: list[float] = []
     short: list[float] = []
     long: list[float] = []
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        Store(Path(tmp) / "long.lmdb") as big,
-        Store(Path(tmp) / "short.lmdb") as small,
-    ):
-        run_id, names = _new_run(big, steps)
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "s.lmdb") as store:
+        run_id, names = _new_run(store, steps)
         for n, name in enumerate(names):
             if n < steps - 20:
-                _step_cost(big, run_id, name, n)
+                _step_cost(store, run_id, name, n)
                 continue
-            long.append(_step_cost(big, run_id, name, n))
-            other, few = _new_run(small, MEASURED_STEPS)
+            long.append(_step_cost(store, run_id, name, n))
+            other, few = _new_run(store, MEASURED_STEPS)
             for k, step in enumerate(few):
-                cost = _step_cost(small, other, step, k)
+                cost = _step_cost(store, other, step, k)
             short.append(cost)
             ratios.append(long[-1] / short[-1])
     return {

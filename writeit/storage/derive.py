@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from typing import Any
 
 from writeit.domain.errors import IllegalTransition, NotFound
@@ -42,6 +43,7 @@ from writeit.storage.codec import (
 Writes = dict[bytes, bytes | None]  # None deletes the key
 
 # What a light `run:` snapshot leaves out of each step (each step's `step:` key has it).
+_STATUS = operator.attrgetter("status")
 STEP_STATUS = b',"step_status":'  # the light snapshot's tail: step statuses, in step order
 STEP_SNAPSHOT_EXCLUDE: Any = {"responses"}
 STEP_TEXTS = ("prompt", "content", "feedback")  # the step fields that may be refs
@@ -56,8 +58,8 @@ def dump_run(run: PipelineRun) -> bytes:
     """The light `run:` snapshot: the run, and of its steps only their statuses (a few bytes
     each, so rewriting it costs about the same at step 400 as at step 4)."""
     body = run.model_dump_json(exclude={"steps"}).encode()
-    steps = run.steps
-    status = dumps([steps[n].status for n in run.step_order])  # StrEnums: dumped as text
+    ordered = map(run.steps.__getitem__, run.step_order)
+    status = dumps(list(map(_STATUS, ordered)))  # StrEnums: dumped as text
     return body[:-1] + STEP_STATUS + status + b"}"
 
 
@@ -111,7 +113,9 @@ def load_run_snapshot(get: Getter, run_id: str, *, shared: bool = False) -> Pipe
     if at >= 0:  # (schema 2 snapshots hold whole steps instead)
         statuses = json.loads(raw[at + len(STEP_STATUS) : -1])
         light = _shared_light if shared else _light
-        state.steps = {n: light(n, s) for n, s in zip(state.step_order, statuses, strict=True)}
+        state.steps = dict(
+            zip(state.step_order, map(light, state.step_order, statuses), strict=True)
+        )
     return state
 
 
