@@ -68,6 +68,7 @@ class ResponsePane(Vertical):
         self._displayed = len(text)
         self._flushed_at = 0.0
         self._header = Static(self.header_text(), classes="pane-header")
+        self._header_rows = -1  # rows the header's text wraps to (a change needs a layout)
         self._note = Static(classes="pane-note")
         self._show_note()
         self.show_reasoning = False
@@ -176,9 +177,14 @@ class ResponsePane(Vertical):
         self.refresh_header()
 
     def refresh_header(self) -> None:
-        """Two rows that never wrap (the stylesheet fixes the height), so the frequent
-        updates while streaming repaint the header alone, never the screen's layout."""
-        self._header.update(self.header_text(), layout=False)
+        """The header updates a few times a second while streaming; it needs a screen layout
+        only when its text wraps to another number of rows (its numbers grew a digit past
+        the pane's width), never for new numbers in the same rows."""
+        text = self.header_text()
+        width = self._header.content_region.width
+        rows = len(text.wrap(self.app.console, width)) if width > 0 else -1
+        self._header.update(text, layout=rows != self._header_rows)
+        self._header_rows = rows
 
     def header_text(self) -> Text:
         r = self.response
@@ -194,7 +200,7 @@ class ResponsePane(Vertical):
         for part in self._stats():
             stats.append(" · ", style="dim")
             stats.append(part)
-        return Text.assemble(title, "\n", stats, no_wrap=True, overflow="ellipsis")
+        return Text.assemble(title, "\n", stats)
 
     def _stats(self) -> list[str]:
         r, buf = self.response, self.buffer
