@@ -37,7 +37,8 @@ async def approve_step(app: GateApp, run_id: str, step: str) -> bool:
         state = await asyncio.to_thread(engine.budget, run_id)
     except WriteItError:
         return True  # the engine will say what is wrong when the step starts
-    app.notify(estimate.describe(), title="Estimate", timeout=6)
+    if estimate.high_usd or estimate.unpriced:  # a free step (offline models) needs no notice
+        app.notify(estimate.describe(), title="Estimate", timeout=6)
     reason = check_step(state, estimate)
     if reason is None:
         return True

@@ -92,7 +92,9 @@ def guidance(verdict: Rules, description: str, key: KeyName) -> Text:
             text.append(f" · {' · '.join(p for p in (picks and f'{picks} re-pick', redo) if p)}")
             text.append(branch_note, style="dim")
     elif view is StepView.DONE:
-        how = f"picked response {facts.picked + 1}" if facts.picked is not None else "edited"
+        how = "edited"
+        if facts.picked is not None:  # named as its pane is numbered on screen (panes shuffle)
+            how = f"picked response {key(f'pick({facts.picked})') or facts.picked + 1}"
         text.append(f"✓ Done ({how}). ", style="green")
         shown = " · ".join(p for p in (picks and f"{picks} re-pick", redo) if p)
         text.append(shown or _offer(verdict, key, [(Action.BRANCH, "branches from here")]))

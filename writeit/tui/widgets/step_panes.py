@@ -7,7 +7,6 @@ and a step that is still streaming keeps its panes (and their text) while anothe
 from __future__ import annotations
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.widgets import Static
@@ -19,8 +18,6 @@ from writeit.domain.status import StepStatus
 from writeit.tui.live import StreamHub
 from writeit.tui.widgets.markdown_view import MarkdownView
 from writeit.tui.widgets.response_pane import ResponsePane
-
-GRID_BELOW = 44  # columns a pane needs for prose; fewer, and more than three panes go in a grid
 
 
 def edited_text(step: StepState) -> str | None:
@@ -80,14 +77,9 @@ class StepPanes(Container):
             )
             for position, rid in enumerate(shown)
         ]
-        self.count = len(self.panes) + (self.edited is not None)
-        self.set_class(self.count > 3, "-grid")
-        self.styles.grid_size_columns = 3 if self.count > 6 else 2
-
-    def on_resize(self, event: events.Resize) -> None:
-        """Side by side while every pane gets `GRID_BELOW` columns (four fit a 200-column
-        terminal); a grid when more panes would make them narrower than that."""
-        self.set_class(self.count > 3 and event.size.width < self.count * GRID_BELOW, "-grid")
+        count = len(self.panes) + (self.edited is not None)
+        self.set_class(count > 3, "-grid")
+        self.styles.grid_size_columns = 3 if count > 6 else 2
 
     def compose(self) -> ComposeResult:
         if self.edited is not None:
