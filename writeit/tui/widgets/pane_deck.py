@@ -7,8 +7,6 @@ tokens about 30 times a second, and only while its screen is visible.
 
 from __future__ import annotations
 
-import time
-
 from textual.containers import Container
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -129,9 +127,7 @@ class PaneDeck(Container):
             return
         self._frames += 1
         headers = self._frames % HEADER_EVERY == 0
-        now = time.monotonic()
         for pane in live:
-            if pane.due(now):
-                pane.flush()
+            pane.flush()
             if headers:
                 pane.refresh_header()

@@ -36,7 +36,6 @@ STATUS_LOOK = {
 
 
 FlushHook = Callable[["ResponsePane", int, int], None]  # pane, received chars, displayed chars
-SLOW_FRAME_S = 1 / 15  # new text shorter than a row waits at most this long to be shown
 
 
 class ResponsePane(Vertical):
@@ -66,7 +65,6 @@ class ResponsePane(Vertical):
         if self.buffer is not None:
             text, self._cursor = self.buffer.since(0)
         self._displayed = len(text)
-        self._flushed_at = 0.0
         self._header = Static(self.header_text(), classes="pane-header")
         self._header_rows = -1  # rows the header's text wraps to (a change needs a layout)
         self._note = Static(classes="pane-note")
@@ -91,20 +89,6 @@ class ResponsePane(Vertical):
     def displayed_chars(self) -> int:
         return self._displayed
 
-    def due(self, now: float) -> bool:
-        """Whether this frame should show what arrived: at once when it fills a row (or is
-        the first text, or reasoning), else once it has waited `SLOW_FRAME_S`. A frame costs
-        about the same however little it shows, so a slow stream (a few characters a frame)
-        is drawn at half the frame rate, while a fast one keeps every frame and its low lag."""
-        buffer = self.buffer
-        if buffer is None:
-            return False
-        waiting = buffer.received_chars - self._displayed
-        if not self._displayed:
-            return waiting > 0 or bool(buffer.reasoning)
-        row = max(1, self.view.scrollable_content_region.width)
-        return waiting >= row or (waiting > 0 and now - self._flushed_at >= SLOW_FRAME_S)
-
     def flush(self) -> None:
         """Show what arrived since the last frame (called by the screen's frame timer)."""
         if self.buffer is None or not self.is_attached:
@@ -116,7 +100,6 @@ class ResponsePane(Vertical):
             return
         first = not self._displayed
         self._displayed += len(new)
-        self._flushed_at = time.monotonic()
         self.view.feed(new)
         if first:
             self._show_note()
