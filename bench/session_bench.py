@@ -16,6 +16,7 @@ import asyncio
 import gc
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,12 +45,8 @@ def _rss_mb() -> tuple[float, float]:
 
 
 def slope(values: list[float]) -> float:
-    """Least-squares slope of `values` against their index."""
-    n = len(values)
-    mean_x, mean_y = (n - 1) / 2, sum(values) / n
-    num = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(values))
-    den = sum((x - mean_x) ** 2 for x in range(n))
-    return num / den if den else 0.0
+    """Least-squares slope of `values` against their index (the standard library's fit)."""
+    return statistics.linear_regression(range(len(values)), values).slope
 
 
 async def _session(runs: int, home: Path) -> dict[str, list[float]]:

@@ -24,7 +24,7 @@ from writeit.domain.requests import (
     UsageReport,
     estimate_tokens,
 )
-from writeit.providers.sdk_base import SdkProvider, Tally
+from writeit.providers.sdk_base import SdkProvider, Tally, json_object
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 TRUNCATED_REASONS = frozenset({"max_tokens", "model_context_window_exceeded"})
@@ -100,10 +100,6 @@ def _count(usage: dict[str, Any], name: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 class _Usage:
     """Anthropic's usage pieces, merged as they arrive."""
 
@@ -165,8 +161,8 @@ class AnthropicProvider(SdkProvider):
     ) -> AsyncGenerator[StreamItem, None]:
         usage = _Usage()
         async for event in events:
-            kind = _dict(event).get("type")
-            delta = _dict(_dict(event).get("delta"))
+            kind = json_object(event).get("type")
+            delta = json_object(json_object(event).get("delta"))
             if kind == "content_block_delta":
                 text = delta.get("text") or delta.get("thinking")
                 if not text or not isinstance(text, str):
@@ -176,9 +172,11 @@ class AnthropicProvider(SdkProvider):
                 elif delta.get("type") == "thinking_delta":
                     yield ReasoningDelta(text)
             elif kind == "message_start":
-                usage.merge(_dict(_dict(event.get("message")).get("usage")), output=False)
+                usage.merge(
+                    json_object(json_object(event.get("message")).get("usage")), output=False
+                )
             elif kind == "message_delta":  # message_start's output count is a stub
-                usage.merge(_dict(event.get("usage")))
+                usage.merge(json_object(event.get("usage")))
                 reason = delta.get("stop_reason")
                 if reason:
                     tally.finish_reason = str(reason)

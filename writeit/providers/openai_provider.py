@@ -25,7 +25,7 @@ from writeit.domain.requests import (
     TextDelta,
     UsageReport,
 )
-from writeit.providers.sdk_base import SdkProvider, Tally
+from writeit.providers.sdk_base import SdkProvider, Tally, json_object
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 TRUNCATED_REASONS = frozenset({"length"})
@@ -68,9 +68,9 @@ def usage_report(usage: Any) -> UsageReport | None:
     """The server's usage object as a `UsageReport`; None when it holds no prompt count."""
     if not isinstance(usage, dict) or not isinstance(usage.get("prompt_tokens"), int):
         return None
-    prompt_details = _dict(usage.get("prompt_tokens_details"))
+    prompt_details = json_object(usage.get("prompt_tokens_details"))
     cached = _int(prompt_details.get("cached_tokens")) or _int(usage.get("prompt_cache_hit_tokens"))
-    completion_details = _dict(usage.get("completion_tokens_details"))
+    completion_details = json_object(usage.get("completion_tokens_details"))
     return UsageReport(
         input_tokens=usage["prompt_tokens"],
         output_tokens=_int(usage.get("completion_tokens")),
@@ -81,10 +81,6 @@ def usage_report(usage: Any) -> UsageReport | None:
 
 def _int(value: object) -> int:
     return value if isinstance(value, int) else 0
-
-
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def reasoning_text(delta: dict[str, Any]) -> str | None:
@@ -130,11 +126,11 @@ class OpenAIProvider(SdkProvider):
                 tally.usage = usage
             choices = chunk.get("choices")
             for choice in choices[:1] if isinstance(choices, list) else ():
-                delta = _dict(choice.get("delta")) if isinstance(choice, dict) else {}
+                delta = json_object(choice.get("delta")) if isinstance(choice, dict) else {}
                 if thought := reasoning_text(delta):
                     yield ReasoningDelta(thought)
                 if (content := delta.get("content")) and isinstance(content, str):
                     yield TextDelta(content)
-                if reason := _dict(choice).get("finish_reason"):
+                if reason := json_object(choice).get("finish_reason"):
                     tally.finish_reason = str(reason)
                     tally.truncated = tally.finish_reason in TRUNCATED_REASONS

@@ -246,6 +246,12 @@ class SdkProvider(ABC):
         usage; SDK errors propagate untranslated."""
 
 
+def json_object(value: object) -> dict[str, Any]:
+    """`value` if the server sent a JSON object there, else an empty one: chunks are read as
+    parsed JSON, so a field a server leaves out (or sends as another type) reads as absent."""
+    return value if isinstance(value, dict) else {}
+
+
 async def _next_event(events: AsyncIterator[Any]) -> Any:
     return await anext(events, _END)
 
