@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.command import CommandPalette
@@ -134,6 +136,36 @@ async def test_new_run_form_shows_problems_inline(open_app: OpenApp, engine: Eng
         run = engine.load(screen.run_id)
         assert run.inputs["topic"] == "Queues"
         assert run.model_overrides == {"draft": ["offline:editor"]}
+
+
+async def test_an_estimate_finishing_after_the_form_closed_is_dropped(
+    open_app: OpenApp, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ctrl+s closes the form while its estimate worker still runs (CI saw this race once):
+    the late result must not raise, and the run screen must go on answering keys."""
+    gate, shown_late = threading.Event(), threading.Event()
+    real_estimate, real_show = engine.estimate, NewRunScreen._show_help
+
+    def slow_estimate(*args: Any, **kwargs: Any) -> Any:
+        gate.wait(10)
+        return real_estimate(*args, **kwargs)
+
+    def show(screen: NewRunScreen, selector: str, text: Any) -> None:
+        real_show(screen, selector, text)
+        shown_late.set()
+
+    monkeypatch.setattr(engine, "estimate", slow_estimate)
+    monkeypatch.setattr(NewRunScreen, "_show_help", show)
+    prefill = Prefill("tech-article", inputs={"topic": "Queues"})
+    async with open_app(Start(prefill=prefill)) as (app, pilot):
+        await wait_until(pilot, lambda: app.screen.query("#model-polish"))
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
+        gate.set()
+        await wait_until(pilot, shown_late.is_set, what="the late estimate")
+        screen = await wait_settled(pilot, app, "angles")
+        await pilot.press("1")
+        await wait_until(pilot, lambda: screen.viewed == "outline", what="pick after the race")
 
 
 async def test_new_with_an_unknown_pipeline_says_so_inline(open_app: OpenApp) -> None:

@@ -248,7 +248,7 @@ class NewRunScreen(WriteItScreen[None]):
             text = Text(f"Estimate: {exc}", style="dim")
         else:
             text = estimate_text(estimate, budget)
-        self.app.call_from_thread(self.query_one("#estimate", Static).update, text)
+        self.app.call_from_thread(self._show_help, "#estimate", text)
 
     @work(thread=True, group="model-status", exclusive=False)
     def _describe_models(self, step: str, refs: list[str]) -> None:
@@ -264,10 +264,12 @@ class NewRunScreen(WriteItScreen[None]):
                 (line, "bold red" if status.retired else "yellow" if status.deprecated else "dim")
             )
         text = Text("\n").join(plain(line, style) for line, style in lines)
-        self.app.call_from_thread(self._show_models_status, step, text)
+        self.app.call_from_thread(self._show_help, f"#status-model-{step}", text)
 
-    def _show_models_status(self, step: str, text: Text) -> None:
-        for widget in self.query(f"#status-model-{step}"):
+    def _show_help(self, selector: str, text: Text) -> None:
+        """Show a worker's result, on the UI thread; the form may have been rebuilt for another
+        pipeline or closed by ctrl+s while the worker ran, so a missing field is no error."""
+        for widget in self.query(selector):
             if isinstance(widget, Static):
                 widget.update(text)
 
