@@ -125,14 +125,20 @@ def compose(prompt: str, model: str, step: str, inputs: dict[str, str], seed: in
     intent = intent_of(step, prompt)
     section = SECTION.search(prompt)
     if section is not None:
-        return _section(voice, rng, fill, prompt, section, polish=intent == "polish")
-    if intent == "angles":
-        return _angles(voice, rng, fill)
-    if intent == "outline":
-        return _outline(voice, rng, fill, _chosen_angle(prompt) or fill["T"], prompt)
-    if intent == "polish":
-        return _polish(voice, rng, fill, prompt)
-    return _draft(voice, rng, fill, prompt)
+        text = _section(voice, rng, fill, prompt, section, polish=intent == "polish")
+    elif intent == "angles":
+        text = _angles(voice, rng, fill)
+    elif intent == "outline":
+        text = _outline(voice, rng, fill, _chosen_angle(prompt) or fill["T"], prompt)
+    elif intent == "polish":
+        text = _polish(voice, rng, fill, prompt)
+    else:
+        text = _draft(voice, rng, fill, prompt)
+    feedback = FEEDBACK.search(prompt)
+    if feedback is None:
+        return text
+    # Feedback visibly changes the answer: its first line says what it follows.
+    return f"*Revised to follow your note: {feedback.group(1).strip()}*\n\n{text}"
 
 
 def _first_line(prompt: str) -> str:
@@ -179,8 +185,59 @@ def _outline(
     sections = (sections[:-1] + extra)[: count - 1] + sections[-1:] if count else sections
     out = [f"# {angle}", ""]
     for title, summary in sections:
-        out += [f"## {title}", f"- {summary}", f"- {rng.choice(voice.connectors)}", ""]
+        more = rng.sample(NOTES.get(title, NOTES["A closer look"]), 2 if voice is EDITOR else 3)
+        out += [f"## {title}", f"- {summary}", *(f"- {n.format(**fill)}" for n in more), ""]
     return "\n".join(out)
+
+
+# Further notes an outline section lists under its first: what a section step then writes about.
+NOTES = {
+    "Introduction": (
+        "A moment when {t} suddenly mattered",
+        "What this article promises {a}",
+        "The one question the rest of the article answers",
+    ),
+    "The problem": (
+        "The symptom {a} notice first",
+        "Why the obvious fix falls short",
+        "What it costs to leave it alone",
+    ),
+    "How it works": (
+        "The one idea everything else follows from",
+        "A small example that shows it",
+        "Where the abstraction leaks",
+    ),
+    "In practice": (
+        "The setup, step by step",
+        "A measurement before and after",
+        "The decision that mattered most",
+    ),
+    "Pitfalls": (
+        "The mistake almost everyone makes once",
+        "Warning signs in logs and reviews",
+        "When {t} is the wrong tool",
+    ),
+    "Conclusion": (
+        "The three things to remember",
+        "A first step for this week",
+        "Where to go deeper",
+    ),
+    "A closer look": (
+        "The detail that decides the outcome",
+        "A counter-example worth knowing",
+        "What experienced {a} check first",
+    ),
+    "Measuring it": (
+        "The number to watch",
+        "A baseline to compare against",
+        "How long to wait before judging",
+    ),
+    "Costs": (
+        "The cost nobody budgets for",
+        "Time spent in review and upkeep",
+        "When the cost pays back",
+    ),
+}
 
 
 SENTENCES = (
@@ -254,7 +311,7 @@ def _section(
     polish: bool,
 ) -> str:
     """One section's text, without its heading: a paragraph per note of the section (a polish
-    keeps the quoted text, tighter). Feedback is answered visibly in the first line."""
+    keeps the quoted text, tighter)."""
     title = found.group(1)
     rest = prompt[found.end() :]
     # Notes run to the instructions after them: a polish quotes whole paragraphs of prose.
@@ -263,12 +320,9 @@ def _section(
         if polish
         else re.split(r"\n\s*\n(?=[A-Z])", rest, maxsplit=1)[0]
     )
-    out = []
-    feedback = FEEDBACK.search(prompt)
-    if feedback:
-        out += [f"*Revised to follow your note: {feedback.group(1).strip()}*", ""]
     if polish:
-        return "\n".join(out) + _tighten(voice, notes_block)
+        return _tighten(voice, notes_block)
+    out: list[str] = []
     points = [
         m.group(1).strip().rstrip(".") for m in re.finditer(r"^\s*[-*]\s+(.+)$", notes_block, re.M)
     ]
@@ -282,6 +336,13 @@ def _section(
         )
         said = [pool.pop().format(**fill) for _ in range(2 if voice is EDITOR else 3)]
         out += [" ".join([lead, rng.choice(voice.connectors), *said]), ""]
+    # The article's first section opens with a hook, its last ends on what to do next. The
+    # outline is quoted first; earlier sections' text may repeat its headings after it.
+    headings = list(dict.fromkeys(h for h, _ in outline_sections(prompt[: found.start()])))
+    if headings and headings[0] == title:
+        out.insert(0, rng.choice(voice.openers).format(**fill) + "\n")
+    if headings and headings[-1] == title:
+        out.append(rng.choice(voice.closers))
     return "\n".join(out).strip() + "\n"
 
 
