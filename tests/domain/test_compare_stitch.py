@@ -7,7 +7,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
-from writeit.domain.compare import display_order, word_diff
+from writeit.domain.compare import display_order, twins, word_diff
 from writeit.domain.models import AIResponse
 from writeit.domain.status import ResponseStatus
 from writeit.domain.stitch import align, paragraphs, piece_of, stitched
@@ -38,6 +38,14 @@ def test_identical_up_to_whitespace_is_flagged() -> None:
     assert diff.identical and diff.similarity == 1.0
     assert not word_diff("a b", "a c").identical
     assert word_diff("", "").identical
+
+
+def test_twins_are_texts_with_the_same_words_in_the_same_order() -> None:
+    texts = ["One  two\nthree", "Other words", "One two three", "", "  "]
+    assert twins(texts) == [[2], [], [0], [], []]  # empty texts are nobody's twin
+    assert all(
+        word_diff(texts[i], texts[j]).identical for i, js in enumerate(twins(texts)) for j in js
+    )
 
 
 def test_paragraphs_split_blocks_headings_and_keep_fences_whole() -> None:

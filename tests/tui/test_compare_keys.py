@@ -8,17 +8,20 @@ from pathlib import Path
 import pytest
 from stores import open_engine
 
-from writeit.domain.compare import display_order
+from writeit.domain.compare import display_order, word_diff
 from writeit.domain.config import UserConfig
 from writeit.domain.events import ResponsePicked, StepEdited
-from writeit.domain.status import StepStatus
+from writeit.domain.status import ResponseStatus, StepStatus
 from writeit.engine import Engine, PickStrategy
 from writeit.tui.app import Start, create_app
-from writeit.tui.screens.diff import DiffScreen
 from writeit.tui.screens.history import describe
 from writeit.tui.screens.home import HomeScreen
 from writeit.tui.screens.leaderboard import LeaderboardScreen
+from writeit.tui.screens.run import RunScreen
 from writeit.tui.screens.stitch import StitchScreen
+from writeit.tui.widgets.diff_view import CHANGED, DiffView
+from writeit.tui.widgets.markdown_view import MarkdownView
+from writeit.tui.widgets.response_pane import ResponsePane
 from writeit.tui.widgets.step_panes import EditedPane
 
 from .conftest import OpenApp
@@ -76,16 +79,93 @@ async def test_blind_by_config_hides_models_until_the_pick_and_n_toggles(
         await answers_keys(pilot, app)
 
 
-async def test_d_shows_word_differences_and_escape_returns(open_app: OpenApp) -> None:
+def lit(pane: ResponsePane) -> list[str]:
+    """The words a diffed pane highlights (those the pane it is compared with lacks)."""
+    assert pane.diff is not None
+    text = pane.diff.text
+    return [text.plain[s.start : s.end] for s in text.spans if str(s.style) == CHANGED]
+
+
+async def test_d_lights_differences_in_the_panes_then_d_escape_and_1_answer(
+    open_app: OpenApp, engine: Engine
+) -> None:
     async with open_app(NEW_RUN) as (app, pilot):
         screen = await wait_settled(pilot, app, "angles")
+        first, second = screen.panes
         await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen), what="the diff")
-        text = shown(app.screen.query_one("#diff-summary"))
-        assert "similarity" in text and "1 · offline:" in text and "2 · offline:" in text
-        await pilot.press("tab")
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is screen)
+        await wait_until(pilot, lambda: all(p.diff is not None for p in screen.panes))
+        assert app.screen is screen and not first.view.display  # in place of the Markdown
+        assert lit(first) and lit(second) and "".join(lit(first)) != "".join(lit(second))
+        assert first.diff is not None and first.diff.text.plain == first.response.content
+        alike = f"{word_diff(first.response.content, second.response.content).similarity:.0%}"
+        assert f"≠ {alike} alike vs 2" in shown(first.query_one(".pane-header"))
+        assert f"≠ {alike} alike vs 1" in shown(second.query_one(".pane-header"))
+        await pilot.press("tab")  # the focused pane is the one compared; focus on its diff
+        await wait_until(pilot, lambda: isinstance(app.focused, DiffView))
+        await pilot.press("d")  # back to Markdown
+        await wait_until(
+            pilot, lambda: all(p.diff is None and p.view.display for p in (first, second))
+        )
+        assert "alike" not in shown(first.query_one(".pane-header"))
+        assert isinstance(app.focused, MarkdownView)
+        await pilot.press("d", "escape")  # escape leaves the differences, not the run
+        await wait_until(pilot, lambda: first.diff is None and first.view.display)
+        assert app.screen is screen
+        await pilot.press("d")
+        await wait_until(pilot, lambda: first.diff is not None)
+        await pilot.press("1")  # picking from a diff picks the first pane on screen
+        await wait_until(
+            pilot, lambda: engine.load(screen.run_id).steps["angles"].selected == first.index
+        )
+        await wait_settled(pilot, app, "outline")
+        await answers_keys(pilot, app)
+
+
+async def test_identical_responses_are_flagged_unasked(open_app: OpenApp, engine: Engine) -> None:
+    from .fixtures import NO_SUCH_PID, started_step
+
+    same = ["Two angles:\n\n1. Speed", "Two  angles:\n1. Speed\n"]
+    run_id = started_step(engine, "twins", NO_SUCH_PID, same)
+    engine.recover_interrupted()  # both stopped (not streaming): the step's texts are final
+    async with open_app(Start(run_id=run_id)) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        headers = [shown(p.query_one(".pane-header")) for p in screen.panes]
+        assert "= identical to 2" in headers[0] and "= identical to 1" in headers[1]
+        await pilot.press("d")  # a diff of twins lights nothing and says 100%
+        await wait_until(pilot, lambda: all(p.diff is not None for p in screen.panes))
+        assert not lit(screen.panes[0]) and "100% alike" in shown(
+            screen.panes[0].query_one(".pane-header")
+        )
+        await pilot.press("d")
+        await wait_until(pilot, lambda: screen.panes[0].diff is None)
+        await answers_keys(pilot, app)
+
+
+async def test_the_last_stream_to_end_flags_identical_responses(engine: Engine) -> None:
+    from .fixtures import streaming_run
+
+    run_id = streaming_run(engine, ["", ""])
+    ids = engine.load(run_id).steps["angles"].response_ids
+    app = create_app(engine.home, engine, Start(run_id=run_id))
+    app.hub.start(ids)  # as the engine starts them: the panes stream
+    app.streaming_runs.add(run_id)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: len(app.screen.query(ResponsePane)) == 2)
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        assert all(p.live and not p.twins for p in screen.panes)
+        step = engine.load(run_id).steps["angles"]
+        for rid in ids:
+            assert not any(p.twins for p in screen.panes)  # flagged once none is live
+            final = step.responses[rid].model_copy(
+                update={"status": ResponseStatus.COMPLETED, "content": "Same words."}
+            )
+            screen.deck.finish(final)
+        assert [p.twins for p in screen.panes] == [[2], [1]]
+        await wait_until(
+            pilot, lambda: "identical to 2" in shown(screen.panes[0].query_one(".pane-header"))
+        )
+        app.streaming_runs.discard(run_id)
         await answers_keys(pilot, app)
 
 

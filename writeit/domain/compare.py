@@ -8,6 +8,7 @@ what the writer really saw), while across steps the order is as random as the id
 Differences. `word_diff` marks, in each of two texts, the words the other lacks, using the
 standard library's `difflib` on whitespace-separated words (a finer, character-level diff
 would light up every changed letter of prose; a library would add nothing difflib lacks).
+`twins` finds responses with the same words in the same order without a diff at all.
 """
 
 from __future__ import annotations
@@ -27,6 +28,16 @@ def display_order(response_ids: Sequence[str]) -> list[str]:
     return sorted(
         response_ids, key=lambda rid: hashlib.sha256(salt + b"\0" + rid.encode()).digest()
     )
+
+
+def twins(texts: Sequence[str]) -> list[list[int]]:
+    """For each text, the indexes of the other texts with the same words in the same order
+    (whitespace aside, as `WordDiff.identical` says); a text without words has no twin."""
+    keys = [" ".join(text.split()) for text in texts]
+    return [
+        [j for j, other in enumerate(keys) if j != i and key and other == key]
+        for i, key in enumerate(keys)
+    ]
 
 
 @dataclass(frozen=True)

@@ -373,8 +373,8 @@ class RunScreen(WriteItScreen[None]):
     def action_stitch(self) -> None:
         self.compare.stitch()
 
-    def action_diff(self) -> None:
-        self.compare.diff()
+    async def action_diff(self) -> None:
+        await self.compare.diff()
 
     def action_toggle_blind(self) -> None:
         self.compare.toggle_blind()
@@ -452,13 +452,14 @@ class RunScreen(WriteItScreen[None]):
         if 0 <= index < len(order):
             self.viewed = order[index]
 
-    def action_pane(self, delta: int) -> None:
-        bodies = [p.view for p in self.panes]
-        if not bodies:
+    async def action_pane(self, delta: int) -> None:
+        if not self.panes:
             return
         pane = self.focused_pane()
         index = self.panes.index(pane) + delta if pane is not None else 0
-        bodies[index % len(bodies)].focus()
+        target = self.panes[index % len(self.panes)]
+        await self.compare.follow_focus(target)  # while diffing, compare the pane focused
+        target.body.focus()
 
     def focused_pane(self) -> ResponsePane | None:
         focused = self.focused
@@ -529,7 +530,10 @@ class RunScreen(WriteItScreen[None]):
     def action_history(self) -> None:
         self.app.push_screen(HistoryScreen(self.run_id))
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
+        if self.compare.diffing:  # escape leaves the differences first
+            await self.compare.diff()
+            return
         if self.streaming:
             self.notify("Still streaming in the background; open the run again to watch.")
         self.app.pop_screen()

@@ -1,5 +1,5 @@
 """The run screen's compare and rewrite keys: edit (`e`, `E` in $EDITOR), stitch (`m`),
-differences (`d`) and blind mode (`n`). Composed into the run screen (`screen.compare`), not
+differences (`d`, shown in the panes themselves) and blind mode (`n`). Composed into the run screen (`screen.compare`), not
 mixed in, so the run screen stays about choosing and following runs.
 
 Stitch and $EDITOR are edits to the rulebook (`rule_action`): they are offered exactly when `e`
@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from writeit.domain.compare import display_order
+from writeit.domain.compare import display_order, word_diff
 from writeit.domain.errors import WriteItError
 from writeit.domain.provenance import ParagraphSource
 from writeit.domain.rules import Action
 from writeit.domain.status import StepStatus
 from writeit.tui.editor import edit_in_app
 from writeit.tui.screens.dialogs import TextDialog
-from writeit.tui.screens.diff import DiffScreen
 from writeit.tui.screens.stitch import Stitched, StitchScreen
 from writeit.tui.widgets.response_pane import ResponsePane
 
@@ -130,19 +129,50 @@ class Compare:
 
         s.app.push_screen(StitchScreen(name, sources), done)
 
-    def diff(self) -> None:
-        """The focused pane (else the first) against the picked one, else the next pane."""
+    @property
+    def diffing(self) -> bool:
+        """The panes on screen show differences instead of Markdown."""
+        return any(p.diff is not None for p in self.screen.panes)
+
+    async def diff(self) -> None:
+        """`d`: differences in the panes, or (pressed again) back to Markdown."""
+        if self.diffing:
+            for pane in self.screen.panes:
+                await pane.hide_diff()
+        else:
+            await self.show_diff()
+
+    async def show_diff(self, focused: ResponsePane | None = None) -> None:
+        """Light up, in place, the words the focused pane (else the first; `focused` when
+        focus is still on its way) and the picked one (else the next) lack from each other; every other pane shows what it has that the
+        focused one lacks. Each header says how alike and against which pane. Finished
+        responses only: a diff of text still arriving would be stale at the next frame."""
         s = self.screen
+        if any(p.live for p in s.panes):
+            s.notify("Differences wait until every response has finished.", severity="warning")
+            return
         panes = [p for p in s.panes if p.response.content.strip()]
         if len(panes) < 2:
             s.notify("Differences need two responses with text.", severity="warning")
             return
-        focused = s.focused_pane()
-        left = panes.index(focused) if focused in panes else 0
-        picked = next((i for i, p in enumerate(panes) if p.picked and i != left), None)
-        right = picked if picked is not None else (left + 1) % len(panes)
-        sides = [(pane_label(p), p.response.content) for p in panes]
-        s.app.push_screen(DiffScreen(sides, left, right))
+        focused = focused or s.focused_pane()
+        anchor = focused if focused in panes else panes[0]
+        others = [p for p in panes if p is not anchor]
+        partner = next((p for p in others if p.picked), None)
+        if partner is None:  # the next pane on screen after the focused one
+            partner = next((p for p in others if p.position > anchor.position), others[0])
+        both = word_diff(anchor.response.content, partner.response.content)
+        await anchor.show_diff(both.left, both.similarity, partner.position + 1)
+        await partner.show_diff(both.right, both.similarity, anchor.position + 1)
+        for pane in others:
+            if pane is not partner:
+                one = word_diff(pane.response.content, anchor.response.content)
+                await pane.show_diff(one.left, one.similarity, anchor.position + 1)
+
+    async def follow_focus(self, pane: ResponsePane) -> None:
+        """While diffing, the focused pane is the one compared: `tab` moves the comparison."""
+        if self.diffing:
+            await self.show_diff(pane)
 
     def toggle_blind(self) -> None:
         on = self.screen.deck.toggle_blind()

@@ -1,59 +1,51 @@
-"""Two responses side by side with the words each lacks from the other highlighted."""
+"""A pane's own text with the words another pane lacks highlighted (`d` on the run screen).
+
+While differences are shown, a pane swaps its `MarkdownView` for a `DiffView` of the same text:
+the Markdown source as written (a rendered heading or list has no words to light up), each run
+of words the compared pane lacks in one highlight. The streaming path never sees it: differences
+are only offered once every response of the step has finished.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from writeit.domain.compare import Segment, WordDiff, word_diff
+from writeit.domain.compare import Segment
 from writeit.domain.redact import strip_control
 
-CHANGED = {"left": "bold black on yellow", "right": "bold black on cyan"}
+CHANGED = "bold black on yellow"
 
 
-def highlighted(segments: list[Segment], style: str) -> Text:
-    """The text of one side, its changed words in `style` (model text: control codes out)."""
+def highlighted(segments: list[Segment]) -> Text:
+    """The text of one side, its changed words highlighted (model text: control codes out)."""
     text = Text()
     for seg in segments:
-        text.append(strip_control(seg.text), style=style if seg.changed else "")
+        text.append(strip_control(seg.text), style=CHANGED if seg.changed else "")
     return text
 
 
-def summary(diff: WordDiff) -> Text:
-    """`identical` or `similarity 83% · 4 words only here · 6 only there`."""
-    if diff.identical:
-        return Text("identical (the same words in the same order)", style="bold green")
-    here, there = diff.changed_words
+def diff_note(similarity: float, other: int) -> Text:
+    """The pane header's part while diffing: how alike, and which pane it is compared with."""
     return Text.assemble(
-        (f"similarity {diff.similarity:.0%}", "bold"),
-        " · ",
-        (f"{here} words only on the left", CHANGED["left"]),
-        " · ",
-        (f"{there} only on the right", CHANGED["right"]),
+        ("  ≠ ", "bold"),
+        (f"{similarity:.0%} alike", "bold"),
+        f" vs {other}: ",
+        ("lit", CHANGED),
+        f" = not in {other}",
     )
 
 
-class DiffView(Horizontal):
-    """Left and right texts in scrolling columns, each with its own differences lit."""
+class DiffView(VerticalScroll):
+    """One pane's text with its differences lit; it scrolls and takes focus as the view did."""
 
-    DEFAULT_CSS = """
-    DiffView { height: 1fr; }
-    DiffView > VerticalScroll { width: 1fr; padding: 0 1; border: round $panel; }
-    DiffView .diff-label { text-style: bold; }
-    """
+    DEFAULT_CSS = "DiffView { height: 1fr; padding: 0 1; }"
 
-    def __init__(self, left: tuple[str, str], right: tuple[str, str]) -> None:
-        super().__init__()
-        self.labels = (left[0], right[0])
-        self.diff = word_diff(left[1], right[1])
+    def __init__(self, segments: list[Segment]) -> None:
+        super().__init__(classes="pane-body diff-view")
+        self.text = highlighted(segments)
 
     def compose(self) -> ComposeResult:
-        for side, label, segments in (
-            ("left", self.labels[0], self.diff.left),
-            ("right", self.labels[1], self.diff.right),
-        ):
-            with VerticalScroll(id=f"diff-{side}"):
-                yield Static(Text(label), classes="diff-label")
-                yield Static(highlighted(segments, CHANGED[side]), classes="diff-text")
+        yield Static(self.text)

@@ -83,11 +83,13 @@ class PaneDeck(Container):
         return box
 
     def finish(self, response: AIResponse) -> None:
-        """A stream ended: its pane shows the stored final text and numbers."""
+        """A stream ended: its pane shows the stored final text and numbers (and, the
+        step's last, which responses are identical)."""
         for box in self.boxes.values():
             for pane in box.panes:
                 if pane.response.response_id == response.response_id:
                     pane.finish(response)
+                    box.flag_twins()
 
     def toggle_reasoning(self) -> bool:
         """Show (or collapse) every pane's reasoning; returns whether it is now shown."""

@@ -19,10 +19,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from writeit.domain.compare import Segment
 from writeit.domain.models import AIResponse
 from writeit.domain.status import ResponseStatus
 from writeit.tui.live import StreamBuffer
 from writeit.tui.text import cost, plain, seconds
+from writeit.tui.widgets.diff_view import DiffView, diff_note
 from writeit.tui.widgets.markdown_view import MarkdownView
 
 STATUS_LOOK = {
@@ -60,6 +62,9 @@ class ResponsePane(Vertical):
         self.response = response
         self.buffer = buffer if response.status is ResponseStatus.STREAMING else None
         self.picked = picked
+        self.twins: list[int] = []  # numbers of the panes with the same words (flagged)
+        self.diff: DiffView | None = None  # shown instead of `view` while diffing (`d`)
+        self._diff_note: Text | None = None
         self._cursor = 0
         text = response.content
         if self.buffer is not None:
@@ -84,6 +89,42 @@ class ResponsePane(Vertical):
     @property
     def live(self) -> bool:
         return self.buffer is not None
+
+    @property
+    def body(self) -> DiffView | MarkdownView:
+        """The widget showing the text now (what `tab` focuses)."""
+        return self.diff or self.view
+
+    def set_twins(self, twins: list[int]) -> None:
+        """Flag the panes (by number) whose text has the same words as this one."""
+        if twins != self.twins:
+            self.twins = twins
+            self.refresh_header()
+
+    async def show_diff(self, segments: list[Segment], similarity: float, other: int) -> None:
+        """Show the text with the words pane `other` lacks lit, in place of the Markdown."""
+        focused = self.body.has_focus
+        if self.diff is not None:
+            await self.diff.remove()
+        self.diff = DiffView(segments)
+        self._diff_note = diff_note(similarity, other)
+        await self.mount(self.diff, after=self.view)
+        self.view.display = False
+        self.refresh_header()
+        if focused:
+            self.diff.focus()
+
+    async def hide_diff(self) -> None:
+        """Back to the rendered Markdown."""
+        if self.diff is None:
+            return
+        focused, diff = self.diff.has_focus, self.diff
+        self.diff = self._diff_note = None
+        self.view.display = True
+        if focused:
+            self.view.focus()
+        await diff.remove()
+        self.refresh_header()
 
     @property
     def displayed_chars(self) -> int:
@@ -164,6 +205,9 @@ class ResponsePane(Vertical):
         only when its text wraps to another number of rows (its numbers grew a digit past
         the pane's width), never for new numbers in the same rows."""
         text = self.header_text()
+        if not self.is_attached:  # built before mounting: no width to wrap to yet
+            self._header.update(text)
+            return
         width = self._header.content_region.width
         rows = len(text.wrap(self.app.console, width)) if width > 0 else -1
         self._header.update(text, layout=rows != self._header_rows)
@@ -179,6 +223,10 @@ class ResponsePane(Vertical):
         )
         if self.picked:
             title.append("  ★ picked", style="bold magenta")
+        if self.twins:
+            title.append(f"  = identical to {', '.join(map(str, self.twins))}", "bold yellow")
+        if self._diff_note is not None:
+            title.append_text(self._diff_note)
         stats = Text.assemble((f"{glyph} {r.status.value}", style))
         for part in self._stats():
             stats.append(" · ", style="dim")

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.widgets import Static
 
-from writeit.domain.compare import display_order
+from writeit.domain.compare import display_order, twins
 from writeit.domain.models import StepState
 from writeit.domain.provenance import ParagraphSource
 from writeit.domain.status import StepStatus
@@ -77,6 +77,7 @@ class StepPanes(Container):
             )
             for position, rid in enumerate(shown)
         ]
+        self.flag_twins()
         count = len(self.panes) + (self.edited is not None)
         self.set_class(count > 3, "-grid")
         self.styles.grid_size_columns = 3 if count > 6 else 2
@@ -88,6 +89,15 @@ class StepPanes(Container):
             yield from self.panes
         elif self.edited is None:
             yield Static(self.empty, classes="empty-state")
+
+    def flag_twins(self) -> None:
+        """Once every response has finished, flag those with the same words as another's
+        (whitespace aside): two models agreeing word for word is worth knowing unasked."""
+        if any(p.live for p in self.panes):
+            return
+        found = twins([p.response.content for p in self.panes])
+        for pane, others in zip(self.panes, found, strict=True):
+            pane.set_twins([self.panes[j].position + 1 for j in others])
 
     def mark_picked(self, selected: int | None) -> None:
         self.done = self.done or selected is not None
