@@ -147,3 +147,28 @@ async def test_sections_are_picked_one_by_one_and_the_list_is_edited(
         await wait_until(pilot, lambda: run_screen(app).viewed == "polish")  # its list next
         await pilot.press("left")
         await wait_until(pilot, lambda: run_screen(app).viewed == "draft")
+
+
+async def test_a_response_without_a_list_is_chosen_whole_and_the_guidance_says_so(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    from .fixtures import interrupted_run
+
+    # tech-article's angles step chooses an item; one response lists one, the other has no list.
+    run_id = interrupted_run(engine)
+    async with open_app(Start(run_id=run_id)) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        guide = shown(screen.query_one("#guidance"))
+        assert "Choose one item:" in guide and "Pick one to continue" not in guide
+        picker = screen.query_one(ItemPicker)
+        await wait_until(pilot, lambda: "1. whole response:" in shown(picker), what="the picker")
+        whole = next(i for i, item in enumerate(screen.structure.items()) if item.index is None)
+        await pilot.press(*["down"] * whole)  # the cursor on the pane without a list
+        chosen = screen.structure.items()[whole]
+        await pilot.press("1")  # its number: that response, whole
+        await wait_settled(pilot, app, "outline")
+        angles = engine.load(run_id).steps["angles"]
+        assert angles.item is None and angles.content == chosen.text == "partial angle"
+        assert angles.ordered_responses()[angles.selected or 0].content == "partial angle"
+        await pilot.press("left")  # the next key is answered: back to the chosen step
+        await wait_until(pilot, lambda: run_screen(app).viewed == "angles")

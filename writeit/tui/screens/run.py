@@ -177,6 +177,7 @@ class RunScreen(WriteItScreen[None]):
         self._update_chrome()
         view = self.structure.panes_step() if self.structure.section is not None else None
         await self.deck.show(self.run, self.viewed, self._empty_text(self.viewed), view)
+        self.structure.refresh()  # an item step's picker lists the panes just shown
 
     def _empty_text(self, name: str) -> str:
         step = self.run.steps[name]

@@ -122,7 +122,7 @@ class Structure:
         items = self.items()
         if items:
             self._item = min(self._item, len(items) - 1)
-            picker.show_items(items, self._item, "↑/↓ move · enter or its number chooses")
+            picker.show_items(items, self._item, "↑/↓ move · enter or 1-9 chooses (of the ▸ pane)")
         else:
             picker.display = False
 
@@ -165,12 +165,13 @@ class Structure:
 
     def _target(self, position: int | None) -> Item | None:
         """The item `enter` (position None) or a number key (item `position + 1` of the
-        response under the cursor) would choose."""
+        response under the cursor; `1` on a response without a list: that response whole)
+        would choose."""
         items = self.items()
         if not items:
             return None
         current = items[min(self._item, len(items) - 1)]
-        if position is None:
+        if position is None or (current.index is None and position == 0):
             return current
         return next(
             (i for i in items if i.response == current.response and i.index == position), None
@@ -201,7 +202,9 @@ class Structure:
             lambda: s.engine.pick(
                 s.run_id, target.response, step=step, shown_order=shown, item=target.index
             ),
-            f"Chose item {target.index + 1} of pane {target.position + 1} in '{step}'",
+            f"Chose item {target.index + 1} of pane {target.position + 1} in '{step}'"
+            if target.index is not None
+            else f"Picked pane {target.position + 1} whole in '{step}' (it has no list)",
         )
 
     def accept_all(self) -> None:

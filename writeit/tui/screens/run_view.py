@@ -62,6 +62,19 @@ def pick_keys(verdict: Rules, key: KeyName) -> str:
     return " ".join(names)
 
 
+def _item_keys(verdict: Rules, key: KeyName) -> str:
+    """On an item step with lists: numbers choose items of the highlighted pane, not panes."""
+    most = max(verdict.items.values(), default=0)
+    if not most or not verdict.pickable:
+        return ""
+    moves = "/".join(k for k in (key("move(-1)"), key("move(1)")) if k)
+    numbers = "1" if most == 1 else f"1-{min(most, 9)}"
+    return (
+        f"Choose one item: {moves} move · {key('choose') or 'enter'} or {numbers} chooses "
+        "an item of the ▸ pane (a pane without a list is item 1, picked whole)"
+    )
+
+
 def guidance(verdict: Rules, description: str, key: KeyName) -> Text:
     """Two lines: the step and what it is for, then where it is and the keys that move on.
 
@@ -111,7 +124,8 @@ def guidance(verdict: Rules, description: str, key: KeyName) -> Text:
             text.append("Some responses were interrupted; their text is kept. ", style="yellow")
         if facts.truncated:
             text.append("Some stopped at the token limit. ", style="yellow")
-        text.append(f"Pick one to continue: {picks}" if picks else "", style="bold")
+        shown = _item_keys(verdict, key) or (picks and f"Pick one to continue: {picks}")
+        text.append(shown, style="bold")
         if redo:
             text.append(f" · {redo}")
         text.append(branch_note, style="dim")

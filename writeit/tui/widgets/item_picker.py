@@ -1,8 +1,9 @@
 """The items of an item step (`select: item`), across every pane, with a cursor.
 
 A list step's responses each hold a numbered or bulleted list; the writer moves through all of
-their items in screen order (`up`/`down`) and chooses one with `enter` or its number: only that
-item goes forward. A response without a list can still be picked whole (its pane's number).
+their items in screen order (`up`/`down`) and chooses one with `enter` or its number (item N of
+the highlighted pane): only that item goes forward. A response without a list is one entry of
+its own, item 1 of its pane, and choosing it picks the response whole.
 """
 
 from __future__ import annotations
@@ -22,18 +23,23 @@ WINDOW = 8  # items shown at once
 class Item:
     position: int  # the pane's number on screen (0-based)
     response: int  # the response's index in the step, as the engine counts
-    index: int  # the item's index in that response's list
+    index: int | None  # the item's index in that response's list; None: the whole response
     text: str
 
 
 def items_of(panes: list[ResponsePane]) -> list[Item]:
-    """Every item of every finished pane with text, in screen order (`panes` is)."""
-    return [
-        Item(position, pane.index, k, text)
-        for position, pane in enumerate(panes)
-        if pane.response.usable
-        for k, text in enumerate(parse_items(pane.response.content))
-    ]
+    """Every item of every finished pane with text, in screen order (`panes` is); a pane
+    without a list is one whole-response entry. No list anywhere: nothing to choose items from
+    (the panes are picked by their numbers, as on any step)."""
+    items: list[Item] = []
+    for position, pane in enumerate(panes):
+        if not pane.response.usable:
+            continue
+        listed = parse_items(pane.response.content)
+        items += [Item(position, pane.index, k, text) for k, text in enumerate(listed)]
+        if not listed:
+            items.append(Item(position, pane.index, None, pane.response.content.strip()))
+    return items if any(i.index is not None for i in items) else []
 
 
 def first_line(text: str, width: int = 90) -> str:
@@ -55,7 +61,8 @@ class ItemPicker(Static):
         for i, item in enumerate(items[start : start + WINDOW], start):
             mark = "▸" if i == cursor else " "
             style = "reverse" if i == cursor else ""
-            text.append(f"\n{mark} pane {item.position + 1} · {item.index + 1}. ", style=style)
+            which = "1. whole response:" if item.index is None else f"{item.index + 1}."
+            text.append(f"\n{mark} pane {item.position + 1} · {which} ", style=style)
             text.append(first_line(item.text), style=style)
         self.update(text)
         self.display = True
