@@ -7,7 +7,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
-from writeit.domain.compare import display_order, twins, word_diff
+from writeit.domain.compare import display_order, twins, unnamed, word_diff
 from writeit.domain.models import AIResponse
 from writeit.domain.status import ResponseStatus
 from writeit.domain.stitch import align, paragraphs, piece_of, stitched
@@ -38,6 +38,12 @@ def test_identical_up_to_whitespace_is_flagged() -> None:
     assert diff.identical and diff.similarity == 1.0
     assert not word_diff("a b", "a c").identical
     assert word_diff("", "").identical
+
+
+def test_unnamed_takes_a_hidden_model_out_of_a_message() -> None:
+    said = "openai:gpt-4o: model 'gpt-4o' not found (404)"
+    assert unnamed(said, "openai", "gpt-4o") == "the model: model 'the model' not found (404)"
+    assert unnamed("timed out", "openai", "gpt-4o") == "timed out"
 
 
 def test_twins_are_texts_with_the_same_words_in_the_same_order() -> None:

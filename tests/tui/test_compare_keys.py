@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from stores import open_engine
+from textual.widgets import DataTable
 
 from writeit.domain.compare import display_order, word_diff
 from writeit.domain.config import UserConfig
@@ -14,7 +15,7 @@ from writeit.domain.events import ResponsePicked, StepEdited
 from writeit.domain.status import ResponseStatus, StepStatus
 from writeit.engine import Engine, PickStrategy
 from writeit.tui.app import Start, create_app
-from writeit.tui.screens.history import describe
+from writeit.tui.screens.history import HistoryScreen, describe
 from writeit.tui.screens.home import HomeScreen
 from writeit.tui.screens.leaderboard import LeaderboardScreen
 from writeit.tui.screens.run import RunScreen
@@ -84,6 +85,42 @@ def lit(pane: ResponsePane) -> list[str]:
     assert pane.diff is not None
     text = pane.diff.text
     return [text.plain[s.start : s.end] for s in text.spans if str(s.style) == CHANGED]
+
+
+async def test_history_in_blind_mode_names_no_model_of_a_step_not_picked(
+    blind_engine: Engine,
+) -> None:
+    app = create_app(blind_engine.home, blind_engine, NEW_RUN)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await wait_settled(pilot, app, "angles")
+
+        async def history() -> tuple[dict[str, str], str]:
+            """Each step's StepStarted row, and the state after the last event."""
+            await pilot.press("h")
+            await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+            shown_state = app.screen.query_one("#state-text")
+            await wait_until(pilot, lambda: "After event" in shown(shown_state))
+            table = app.screen.query_one(DataTable)
+            rows = [table.get_row_at(i) for i in range(table.row_count)]
+            started = {str(r[3]): str(r[4]) for r in rows if r[2] == "step_started"}
+            return started, shown(shown_state)
+
+        started, state = await history()
+        assert started["angles"] == "2 models (hidden until you pick)"
+        assert "offline:" not in state and "1. model hidden" in state
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.press("1")
+        await wait_settled(pilot, app, "outline")
+        started, state = await history()  # angles is picked: its models are named now
+        assert "offline:" in started["angles"] and "offline:" not in started["outline"]
+        assert "picked response 1" in [
+            str(app.screen.query_one(DataTable).get_row_at(i)[4])
+            for i in range(app.screen.query_one(DataTable).row_count)
+        ]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await answers_keys(pilot, app)
 
 
 async def test_d_lights_differences_in_the_panes_then_d_escape_and_1_answer(

@@ -40,6 +40,15 @@ def twins(texts: Sequence[str]) -> list[list[int]]:
     ]
 
 
+def unnamed(text: str, provider: str, model: str) -> str:
+    """`text` (an error, a notice) with a hidden model's name taken out, for blind mode:
+    `openai:gpt-4o: timed out` becomes `the model: timed out`."""
+    for name in (f"{provider}:{model}", model):
+        if name:
+            text = text.replace(name, "the model")
+    return text
+
+
 @dataclass(frozen=True)
 class Segment:
     """A run of text in one side of a diff; `changed` when the other side lacks it."""

@@ -19,6 +19,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.signal import Signal
 
+from writeit.domain.compare import unnamed
 from writeit.domain.errors import WriteItError
 from writeit.domain.events import Event, ResponseFinished, StepStarted
 from writeit.engine import Engine
@@ -172,6 +173,13 @@ class WriteItApp(App[None]):
             self.hub.drop(event.response_id)
 
     def _engine_notice(self, run_id: str, response_id: str, message: str) -> None:
+        """A stream's notice (waiting, retrying) names its model, unless blind mode hides it:
+        the run's screen says whether it does, else the config's default."""
+        screens = [s for s in self.screen_stack if isinstance(s, RunScreen) and s.run_id == run_id]
+        blind = screens[-1].deck.blind if screens else self.engine.config.blind
+        found = self.engine.load(run_id).response(response_id) if blind else None
+        if found is not None:
+            message = unnamed(message, found.provider, found.model)
         self.notify(message, title=f"run {short_id(run_id)}", severity="warning", markup=False)
 
 

@@ -529,7 +529,7 @@ class RunScreen(WriteItScreen[None]):
         self.notify("Reasoning shown." if shown else "Reasoning hidden.", timeout=2)
 
     def action_history(self) -> None:
-        self.app.push_screen(HistoryScreen(self.run_id))
+        self.app.push_screen(HistoryScreen(self.run_id, blind=self.deck.blind))
 
     async def action_back(self) -> None:
         if self.compare.diffing:  # escape leaves the differences first

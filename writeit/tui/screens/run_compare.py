@@ -139,8 +139,13 @@ class Compare:
         if self.diffing:
             for pane in self.screen.panes:
                 await pane.hide_diff()
-        else:
-            await self.show_diff()
+            return
+        await self.show_diff()
+        if self.diffing:
+            self.screen.notify(
+                "Highlighted: words the pane named in the header lacks. d or escape: back.",
+                timeout=4,
+            )
 
     async def show_diff(self, focused: ResponsePane | None = None) -> None:
         """Light up, in place, the words the focused pane (else the first; `focused` when

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from writeit.domain.compare import Segment
+from writeit.domain.compare import Segment, unnamed
 from writeit.domain.models import AIResponse
 from writeit.domain.status import ResponseStatus
 from writeit.tui.live import StreamBuffer
@@ -199,6 +199,7 @@ class ResponsePane(Vertical):
     def set_blind(self, blind: bool) -> None:
         self.blind = blind
         self.refresh_header()
+        self._show_note()  # an error may name the model
 
     def refresh_header(self) -> None:
         """The header updates a few times a second while streaming; it needs a screen layout
@@ -276,7 +277,8 @@ class ResponsePane(Vertical):
             ResponseStatus.INTERRUPTED,
             ResponseStatus.CANCELLED,
         ):
-            return Text.assemble(
-                plain(r.error or r.status.value, "italic"), ("  r regenerates", "dim")
-            )
+            why = r.error or r.status.value
+            if self.blind:
+                why = unnamed(why, r.provider, r.model)
+            return Text.assemble(plain(why, "italic"), ("  r regenerates", "dim"))
         return Text("")
