@@ -354,7 +354,7 @@ def test_config_errors_name_the_key(
 ) -> None:
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.yaml").write_text(config)
-    code, _, err = cli(capsys, "list")
+    code, _, err = cli(capsys, "models")  # (`list` reads the store alone, not the config)
     line = one_line_error(code, err)
     assert "config.yaml" in line and key in line
 

@@ -77,7 +77,7 @@ def test_a_non_integer_schema_version_is_one_line(home: Path, populated: Path) -
 
 def test_a_config_that_is_a_directory_is_one_line(home: Path) -> None:
     (home / "config.yaml").mkdir(parents=True)
-    one_line_error(run_cli(home, "list"), "config.yaml", "directory")
+    one_line_error(run_cli(home, "models"), "config.yaml", "directory")
 
 
 def test_branch_from_an_empty_step_name_is_one_line(home: Path, populated: Path) -> None:

@@ -9,15 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from writeit.cli.args import home_of, wants_json
 from writeit.cli.estimate import check_first_step, show_estimate
 from writeit.cli.leaderboard import show_leaderboard
-from writeit.cli.merge import cmd_import
-from writeit.cli.output import emit_json, note, run_row, say, show_run, table
-from writeit.cli.search import cmd_search
+from writeit.cli.output import emit_json, note, say, show_run, table
 from writeit.domain.errors import ValidationProblem, WriteItError
 from writeit.domain.events import Event, ResponseFinished, ResponsePicked, StepStarted
 from writeit.domain.models import PipelineRun
@@ -26,26 +24,12 @@ from writeit.domain.rules import run_state
 from writeit.domain.style import load_style
 from writeit.domain.yaml_source import read_yaml
 from writeit.engine import (
-    Archived,
     Engine,
     PickStrategy,
-    RunQuery,
-    default_home,
     is_binary,
     parse_input_pairs,
     parse_model_specs,
 )
-
-Handler = Callable[[argparse.Namespace], int]
-
-
-def home_of(args: argparse.Namespace) -> Path:
-    home = getattr(args, "home", None)
-    return Path(home).expanduser() if home else default_home()
-
-
-def wants_json(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "json", False))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -116,51 +100,6 @@ class Progress:
             where = event.step if event.section is None else f"{event.step} §{event.section + 1}"
             item = f", item {event.item + 1}" if event.item is not None else ""
             note(f"{where}: picked {event.index + 1}{item} ({model})")
-
-
-def cmd_list(args: argparse.Namespace) -> int:
-    archived = Archived.ALSO if args.all else Archived.HIDE
-    query = RunQuery(limit=args.limit, pipeline=args.pipeline, archived=archived)
-    with Engine.open(home_of(args)) as engine:
-        runs = engine.runs(query).runs
-        if args.pipeline and not runs:
-            _check_pipeline_name(engine, args.pipeline)
-        states = [engine.state_of(r) for r in runs]
-    if wants_json(args):
-        emit_json([run_row(r, state) for r, state in zip(runs, states, strict=True)])
-        return 0
-    if not runs:
-        say("no runs yet: start one with `writeit run tech-article --input topic=...` or `writeit`")
-        return 0
-    rows = [
-        [
-            r.run_id[:8],
-            r.pipeline,
-            state + (" (archived)" if r.archived else ""),
-            f"{r.created_at:%Y-%m-%d %H:%M}",
-            f"{r.steps_done}/{len(r.step_order)}",
-            (r.parent_run_id or "")[:8],
-            (r.inputs.get("topic") or "")[:40],
-        ]
-        for r, state in zip(runs, states, strict=True)
-    ]
-    table(rows, ["RUN", "PIPELINE", "STATUS", "CREATED", "STEPS", "PARENT", "TOPIC"])
-    return 0
-
-
-def _check_pipeline_name(engine: Engine, name: str) -> None:
-    """A filter that matches nothing because of a typo must say so, not "no runs yet".
-
-    Runs of a pipeline whose file is gone still count: their name is a real filter.
-    """
-    known = engine.pipelines().items
-    if name in known:
-        return
-    if engine.runs(RunQuery(limit=1, pipeline=name, archived=Archived.ALSO)).runs:
-        return
-    raise WriteItError(
-        f"no pipeline '{name}' and no runs of it (pipelines: {', '.join(sorted(known)) or 'none'})"
-    )
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -412,35 +351,3 @@ def _cred(variable: str | None, ok: bool) -> str:
     if variable is None:
         return "not needed"
     return f"{variable} set" if ok else f"{variable} not set"
-
-
-def cmd_tui(args: argparse.Namespace) -> int:
-    """`writeit`, `new`, `open`: the launcher checks what `run` checks before the first frame."""
-    from writeit.tui.launch import launch  # Textual loads only for the commands that draw
-
-    return launch(args, home_of(args))
-
-
-COMMANDS: dict[str | None, Handler] = {
-    None: cmd_tui,
-    "new": cmd_tui,
-    "open": cmd_tui,
-    "run": cmd_run,
-    "list": cmd_list,
-    "show": cmd_show,
-    "branch": cmd_branch,
-    "history": cmd_history,
-    "export": cmd_export,
-    "doctor": cmd_doctor,
-    "validate": cmd_validate,
-    "pipelines": cmd_pipelines,
-    "styles": cmd_styles,
-    "models": cmd_models,
-    "leaderboard": cmd_leaderboard,
-    "search": cmd_search,
-    "import": cmd_import,
-}
-
-
-def dispatch(args: argparse.Namespace) -> int:
-    return COMMANDS[args.command](args)

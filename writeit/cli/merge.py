@@ -6,14 +6,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from writeit.cli.args import home_of, wants_json
 from writeit.cli.output import emit_json, say
 from writeit.domain.errors import WriteItError
 from writeit.engine import Engine, import_export, merge_store, open_other_home
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from writeit.cli.commands import home_of, wants_json
-
     if (args.file is None) == (args.store is None):
         raise WriteItError("give either an export FILE.yaml or --store OTHER_HOME")
     home = home_of(args)

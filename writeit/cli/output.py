@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from writeit.domain.budget import budget_state
-from writeit.domain.models import AIResponse, PipelineRun, StepState
-from writeit.domain.outline import assemble
 from writeit.domain.redact import strip_control
+
+if TYPE_CHECKING:  # `writeit list` prints through here without the domain models
+    from writeit.domain.models import AIResponse, PipelineRun, StepState
+    from writeit.engine import RunRow
 
 
 def emit_json(value: Any) -> None:
@@ -32,19 +33,19 @@ def table(rows: list[list[str]], headers: list[str]) -> None:
         say("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
 
 
-def run_row(run: PipelineRun, state: str) -> dict[str, Any]:
+def run_row(run: RunRow) -> dict[str, Any]:
     """A run for scripts: `status` is the stored state machine's word (stable for scripts),
     `state` the rulebook's words for a human (`waiting for your pick`, `ready: draft next`)."""
     return {
         "run_id": run.run_id,
         "pipeline": run.pipeline,
-        "status": run.status.value,
-        "state": state,
+        "status": run.status,
+        "state": run.state,
         "created_at": run.created_at.isoformat(),
         "topic": run.inputs.get("topic"),
         "current_step": run.current_step,
         "steps_done": run.steps_done,
-        "steps_total": len(run.step_order),
+        "steps_total": run.steps_total,
         "parent_run_id": run.parent_run_id,
         "branch_point": run.branch_point,
         "archived": run.archived,
@@ -66,11 +67,15 @@ def response_groups(
 
 def assembled(step: StepState) -> bool:
     """True when a section step's text is its sections' picks, not an edit of the whole."""
+    from writeit.domain.outline import assemble
+
     picks = [(s.title, s.content or "") for s in step.sections]
     return bool(step.sections) and step.content == assemble(step.title, picks)
 
 
 def show_run(run: PipelineRun, children: list[str], state: str) -> None:
+    from writeit.domain.budget import budget_state  # `show` and `history --at` only
+
     archived = "  (archived)" if run.archived else ""
     say(f"run {run.run_id}  {run.pipeline}  {state}{archived}")
     say(f"created {run.created_at:%Y-%m-%d %H:%M:%S} UTC  style {run.style or '-'}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from writeit.cli.args import home_of, wants_json
 from writeit.cli.output import emit_json, note, say
 from writeit.domain.errors import WriteItError
 from writeit.engine import (
@@ -16,8 +17,6 @@ from writeit.engine import (
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from writeit.cli.commands import home_of, wants_json
-
     query = " ".join(args.query)
     if not query.strip() and not args.rebuild:
         raise WriteItError("give words to search for (or --rebuild to rebuild the index)")

@@ -57,6 +57,7 @@ from writeit.engine.fanout import DeltaListener, NoticeListener, StreamJob
 from writeit.engine.headless import PickStrategy
 from writeit.engine.importing import append_log
 from writeit.engine.leaderboard import leaderboard
+from writeit.engine.listing import DAMAGED_STATE
 from writeit.engine.models import resolve_models
 from writeit.engine.pages import Family, RunPage, RunQuery, family_of, scan_page
 from writeit.engine.preferences import save_preference
@@ -77,7 +78,6 @@ if TYPE_CHECKING:
     from writeit.domain.ratings import Leaderboard
 
 Clock = Callable[[], datetime]
-DAMAGED_STATE = "damaged (see writeit doctor)"  # a list's words for a run it cannot read
 E = TypeVar("E", bound=Event)
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from writeit.domain.models import PipelineRun
-from writeit.storage.store import Store
+if TYPE_CHECKING:  # the queries alone stay light: `writeit list` reads pages without pydantic
+    from writeit.domain.models import PipelineRun
+    from writeit.storage.store import Store
 
 CHUNK = 200  # run snapshots read per scan step
 
