@@ -8,8 +8,10 @@ then any key at all. After every action it checks that:
   (b) focus is never on a widget that was removed,
   (c) a run screen on top shows the run and step the engine says (title, step bar, panes),
   (d) every run's stored snapshot equals a replay of its log, once nothing streams.
-Every third sequence streams slowly and does not wait for streams to end, so its keys (c, 1,
-b, r, escape...) land mid-stream; it checks (c) and (d) whenever nothing streams.
+Run screen keys include the compare keys (d differences, m stitch, n blind, E $EDITOR, here a
+scripted editor) and the home screen's L (leaderboard). Every third sequence streams slowly and
+does not wait for streams to end, so its keys (c, 1, b, r, escape...) land mid-stream; it checks
+(c) and (d) whenever nothing streams.
 A failure names the seed and the actions so far; rerun one with
 `pytest tests/tui/test_model_based.py -k 'seed_17]'`.
 """
@@ -37,9 +39,11 @@ from writeit.tui.screens.dialogs import ConfirmDialog, ExportDialog, TextDialog
 from writeit.tui.screens.help import HelpScreen
 from writeit.tui.screens.history import HistoryScreen
 from writeit.tui.screens.home import HomeScreen
+from writeit.tui.screens.leaderboard import LeaderboardScreen
 from writeit.tui.screens.new_run import NewRunScreen
 from writeit.tui.screens.run import RunScreen
 from writeit.tui.screens.run_view import title_line
+from writeit.tui.screens.stitch import StitchScreen
 from writeit.tui.screens.tree import TreeScreen
 from writeit.tui.text import STEP_GLYPH, short_id
 from writeit.tui.widgets.step_bar import StepBar
@@ -60,11 +64,15 @@ SETTLE_S = 15.0  # a generous bound for a condition to become true; a poll, neve
 RUN_KEYS = [
     ("1", 4), ("2", 3), ("3", 1), ("e", 2), ("f", 2), ("r", 2), ("c", 1), ("b", 3),
     ("left", 3), ("right", 2), ("tab", 2), ("x", 2), ("t", 3), ("h", 1), ("escape", 1),
-    ("question_mark", 1), ("ctrl+p", 1),
+    ("question_mark", 1), ("ctrl+p", 1), ("d", 2), ("m", 2), ("n", 1), ("E", 1),
 ]  # fmt: skip
 HOME_KEYS = [
     ("enter", 5), ("n", 2), ("r", 2), ("d", 1), ("u", 1), ("a", 1), ("slash", 1), ("down", 2),
-    ("up", 1), ("escape", 1), ("question_mark", 1), ("ctrl+p", 1),
+    ("up", 1), ("escape", 1), ("question_mark", 1), ("ctrl+p", 1), ("L", 1),
+]  # fmt: skip
+STITCH_KEYS = [
+    ("enter", 3), ("right", 2), ("down", 2), ("tab", 2), ("x", 1), ("shift+up", 1), ("e", 1),
+    ("E", 1), ("ctrl+s", 2), ("escape", 1),
 ]  # fmt: skip
 BY_SCREEN: dict[type, list[tuple[str, int]]] = {
     RunScreen: RUN_KEYS,
@@ -75,6 +83,8 @@ BY_SCREEN: dict[type, list[tuple[str, int]]] = {
     ExportDialog: [("enter", 3), ("y", 1), ("m", 1), ("escape", 1)],
     TreeScreen: [("enter", 4), ("up", 2), ("down", 2), ("escape", 1), ("question_mark", 1)],
     HistoryScreen: [("up", 2), ("down", 2), ("escape", 3), ("question_mark", 1)],
+    StitchScreen: STITCH_KEYS,
+    LeaderboardScreen: [("escape", 2), ("question_mark", 1)],
     HelpScreen: [("escape", 1)],
     CommandPalette: [("escape", 1)],
 }
@@ -316,6 +326,10 @@ async def walk_once(
 ) -> None:
     rng = random.Random(seed)
     walk = Walk(seed, live=seed % 3 == 2)
+    # E hands the text to $EDITOR: a scripted one that appends a line and returns at once
+    # (headless, the app cannot suspend and says so; a real terminal would run it)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "sed -i -e '$a walked'")
     if walk.live:  # every third sequence: streams last a second or two, so keys interrupt them
         monkeypatch.setenv("WRITEIT_OFFLINE_TPS", "100")  # before the engine first streams
     start = await prepared(engine, rng)
