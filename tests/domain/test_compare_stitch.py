@@ -33,6 +33,13 @@ def test_word_diff_marks_the_words_each_side_lacks() -> None:
     assert not diff.identical and diff.changed_words == (1, 1)
 
 
+def test_a_word_both_keep_is_not_lit_and_a_changed_run_is_one_segment() -> None:
+    diff = word_diff("the whole database into memory", "the database file into RAM right now")
+    assert [s.text for s in diff.left if s.changed] == ["whole", "memory"]
+    assert [s.text for s in diff.right if s.changed] == ["file", "RAM right now"]
+    assert "".join(s.text for s in diff.right) == "the database file into RAM right now"
+
+
 def test_identical_up_to_whitespace_is_flagged() -> None:
     diff = word_diff("One  two\nthree", "One two three")
     assert diff.identical and diff.similarity == 1.0

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-WORD = re.compile(r"\S+|\s+")
+WORD = re.compile(r"(\S+)(\s*)")  # a word and the whitespace after it
 
 
 def display_order(response_ids: Sequence[str]) -> list[str]:
@@ -81,35 +81,44 @@ def _words(segments: list[Segment]) -> int:
 
 
 def word_diff(left: str, right: str) -> WordDiff:
-    """Word-level differences between two texts, each side keeping its own whitespace."""
+    """Word-level differences between two texts, each side keeping its own whitespace.
+
+    Only words are matched: whitespace rides along after its word (matching the gaps too
+    would anchor the alignment on every space and pair words by position)."""
     import difflib  # only when differences are asked for: the engine imports this module
 
     a, b = WORD.findall(left), WORD.findall(right)
-    a_keys, b_keys = [t.strip() for t in a], [t.strip() for t in b]
-    matcher = difflib.SequenceMatcher(None, a_keys, b_keys, autojunk=False)
-    left_out: list[Segment] = []
-    right_out: list[Segment] = []
+    matcher = difflib.SequenceMatcher(None, [w for w, _ in a], [w for w, _ in b], autojunk=False)
+    left_out = [Segment(_lead(left), False)]
+    right_out = [Segment(_lead(right), False)]
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        same = op == "equal"
-        _add(left_out, a[i1:i2], changed=not same)
-        _add(right_out, b[j1:j2], changed=not same)
-    words_a = sum(1 for k in a_keys if k)
-    words_b = sum(1 for k in b_keys if k)
-    matched = sum(
-        1
-        for block in matcher.get_matching_blocks()
-        for k in a_keys[block.a : block.a + block.size]
-        if k
-    )
-    similarity = 1.0 if words_a + words_b == 0 else 2 * matched / (words_a + words_b)
-    return WordDiff(left_out, right_out, similarity)
+        _add(left_out, a[i1:i2], changed=op != "equal")
+        _add(right_out, b[j1:j2], changed=op != "equal")
+    matched = sum(block.size for block in matcher.get_matching_blocks())
+    total = len(a) + len(b)
+    similarity = 1.0 if total == 0 else 2 * matched / total
+    return WordDiff(_tidy(left_out), _tidy(right_out), similarity)
 
 
-def _add(out: list[Segment], tokens: list[str], *, changed: bool) -> None:
-    """Append tokens as one segment; whitespace-only tokens never count as a change."""
-    for token in tokens:
-        flag = changed and bool(token.strip())
-        if out and out[-1].changed == flag:
-            out[-1] = Segment(out[-1].text + token, flag)
-        else:
-            out.append(Segment(token, flag))
+def _lead(text: str) -> str:
+    return text[: len(text) - len(text.lstrip())]
+
+
+def _add(out: list[Segment], words: list[tuple[str, str]], *, changed: bool) -> None:
+    """Append words (each with the whitespace after it): a changed run is one segment, the
+    spaces inside it included, the whitespace after its last word not."""
+    if not words:
+        return
+    text = "".join(w + gap for w, gap in words)
+    tail = words[-1][1]
+    body = text[: len(text) - len(tail)] if changed else text
+    for part, flag in ((body, changed), (tail if changed else "", False)):
+        if part and out[-1].changed == flag:
+            out[-1] = Segment(out[-1].text + part, flag)
+        elif part:
+            out.append(Segment(part, flag))
+
+
+def _tidy(segments: list[Segment]) -> list[Segment]:
+    """Without the empty segment a text with no leading whitespace starts with."""
+    return [s for s in segments if s.text]
