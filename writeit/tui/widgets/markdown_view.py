@@ -285,9 +285,27 @@ class MarkdownView(ScrollView, can_focus=True):
             size = Size(self._width, total + slack)
         follow = self._live and total > height and self.scroll_y >= self.max_scroll_y
         if size != self.virtual_size:
-            self.virtual_size = size
+            self._resize_virtual(size)
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+
+    def _resize_virtual(self, size: Size) -> None:
+        """Set the scrollable size without a screen layout when only the scrollbar changes.
+
+        `virtual_size` is a layout reactive: setting it reflows the whole screen and repaints
+        what moved, 2-4 times a second per streaming pane. A line-API view has no children to
+        arrange, and `scrollbar-gutter: stable` keeps its width, so unless the scrollbar
+        appears or goes (the compositor places it at layout), updating the scrollbar and
+        repainting this view is all the change needs.
+        """
+        shown = self.show_vertical_scrollbar
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._refresh_scrollbars()
+        if self.show_vertical_scrollbar != shown or not self.is_mounted:
+            self.refresh(layout=True)
+            return
+        self._scroll_update(size)
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         if self._style is None:
