@@ -51,7 +51,10 @@ async def _capture(home: Path, regenerations: int) -> list[Event]:
             await engine.run_step(run_id)
             for _ in range(regenerations):
                 await engine.regenerate(run_id)
-            run_id = engine.pick(run_id, 0)
+            # a section step (tech-article's draft and polish) is picked section by section
+            state = engine.load(run_id)
+            sectioned = bool(state.current_step and state.steps[state.current_step].sections)
+            run_id = engine.accept_all(run_id) if sectioned else engine.pick(run_id, 0)
     finally:
         engine.close()
     return captured
