@@ -139,6 +139,7 @@ async def test_d_lights_differences_in_the_panes_then_d_escape_and_1_answer(
         assert f"≠ {alike} alike vs 1" in shown(second.query_one(".pane-header"))
         await pilot.press("tab")  # the focused pane is the one compared; focus on its diff
         await wait_until(pilot, lambda: isinstance(app.focused, DiffView))
+        assert f"≠ {alike} alike vs 1" in shown(second.query_one(".pane-header"))  # same figure
         await pilot.press("d")  # back to Markdown
         await wait_until(
             pilot, lambda: all(p.diff is None and p.view.display for p in (first, second))

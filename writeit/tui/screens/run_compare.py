@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from writeit.domain.compare import display_order, word_diff
+from writeit.domain.compare import Segment, display_order, word_diff
 from writeit.domain.errors import WriteItError
 from writeit.domain.provenance import ParagraphSource
 from writeit.domain.rules import Action
@@ -35,6 +35,15 @@ def rule_action(action: str) -> str:
 def pane_label(pane: ResponsePane) -> str:
     """How a pane names its response on screen: `2 · offline:writer` (or the model hidden)."""
     return f"{pane.position + 1} · {'model hidden' if pane.blind else pane.response.model_ref}"
+
+
+def lacks(pane: ResponsePane, other: ResponsePane) -> tuple[list[Segment], float, int]:
+    """`pane`'s text cut where `other` lacks its words, how alike the two are, and `other`'s
+    number. Diffed in screen order, so a pair shows one similarity whichever is focused
+    (difflib's ratio depends on the order)."""
+    first, second = sorted((pane, other), key=lambda p: p.position)
+    diff = word_diff(first.response.content, second.response.content)
+    return (diff.left if pane is first else diff.right), diff.similarity, other.position + 1
 
 
 class Compare:
@@ -149,9 +158,10 @@ class Compare:
 
     async def show_diff(self, focused: ResponsePane | None = None) -> None:
         """Light up, in place, the words the focused pane (else the first; `focused` when
-        focus is still on its way) and the picked one (else the next) lack from each other; every other pane shows what it has that the
-        focused one lacks. Each header says how alike and against which pane. Finished
-        responses only: a diff of text still arriving would be stale at the next frame."""
+        focus is still on its way) and the picked one (else the next) lack from each other;
+        every other pane shows what it has that the focused one lacks. Each header says how
+        alike and against which pane. Finished responses only: a diff of text still arriving
+        would be stale at the next frame."""
         s = self.screen
         if any(p.live for p in s.panes):
             s.notify("Differences wait until every response has finished.", severity="warning")
@@ -166,13 +176,9 @@ class Compare:
         partner = next((p for p in others if p.picked), None)
         if partner is None:  # the next pane on screen after the focused one
             partner = next((p for p in others if p.position > anchor.position), others[0])
-        both = word_diff(anchor.response.content, partner.response.content)
-        await anchor.show_diff(both.left, both.similarity, partner.position + 1)
-        await partner.show_diff(both.right, both.similarity, anchor.position + 1)
+        await anchor.show_diff(*lacks(anchor, partner))
         for pane in others:
-            if pane is not partner:
-                one = word_diff(pane.response.content, anchor.response.content)
-                await pane.show_diff(one.left, one.similarity, anchor.position + 1)
+            await pane.show_diff(*lacks(pane, anchor))
 
     async def follow_focus(self, pane: ResponsePane) -> None:
         """While diffing, the focused pane is the one compared: `tab` moves the comparison."""
