@@ -20,7 +20,7 @@ from writeit.tui.screens.home import HomeScreen
 from writeit.tui.screens.leaderboard import LeaderboardScreen
 from writeit.tui.screens.run import RunScreen
 from writeit.tui.screens.stitch import StitchScreen
-from writeit.tui.widgets.diff_view import CHANGED, DiffView
+from writeit.tui.widgets.diff_view import CHANGED
 from writeit.tui.widgets.markdown_view import MarkdownView
 from writeit.tui.widgets.response_pane import ResponsePane
 from writeit.tui.widgets.step_panes import EditedPane
@@ -137,8 +137,8 @@ async def test_d_lights_differences_in_the_panes_then_d_escape_and_1_answer(
         alike = f"{word_diff(first.response.content, second.response.content).similarity:.0%}"
         assert f"≠ {alike} alike vs 2" in shown(first.query_one(".pane-header"))
         assert f"≠ {alike} alike vs 1" in shown(second.query_one(".pane-header"))
-        await pilot.press("tab")  # the focused pane is the one compared; focus on its diff
-        await wait_until(pilot, lambda: isinstance(app.focused, DiffView))
+        await pilot.press("tab", "tab")  # the focused pane is the one compared, its diff focused
+        await wait_until(pilot, lambda: app.focused is second.diff is not None)
         assert f"≠ {alike} alike vs 1" in shown(second.query_one(".pane-header"))  # same figure
         await pilot.press("d")  # back to Markdown
         await wait_until(
