@@ -80,9 +80,12 @@ async def test_shuffled_headless_run_records_the_display_order_and_counts_in_it(
     assert done.status is RunStatus.COMPLETED
     picks = [e for e in engine.history(run.run_id) if isinstance(e, ResponsePicked)]
     assert picks
+    # blog-post's ideas step chooses an item: --pick 2 is item 2 there, not response 2.
+    assert [(p.step, p.item) for p in picks] == [("ideas", 1), ("draft", None), ("polish", None)]
     for pick in picks:
         assert pick.shown_order == display_order(pick.candidates)
-        assert pick.response_id == pick.shown_order[1]  # --pick 2: the second one shown
+        if pick.item is None:
+            assert pick.response_id == pick.shown_order[1]  # --pick 2: the second one shown
 
 
 async def test_leaderboard_counts_picks_and_a_stitch_as_a_tie(

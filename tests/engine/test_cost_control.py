@@ -192,17 +192,20 @@ def test_estimate_json_prints_each_step_and_model_and_writes_nothing(
 ) -> None:
     models = ["-m", ",".join(MODELS)]
     assert main(["run", "tech-article", "-i", "topic=before", *models]) == 0
-    capsys.readouterr()
+    earlier = capsys.readouterr().out.split()[-1]
+    with Engine.open(home) as engine:  # a section step's history: a response per section
+        rounds = [len(s.sections) or 1 for s in engine.load(earlier).ordered_steps()]
+    assert rounds[:2] == [1, 1] and min(rounds[2:]) > 1
     before = dump_store(store_path(home))
     argv = ["run", "tech-article", "--estimate", "-i", "topic=x", "--json", *models]
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert dump_store(store_path(home)) == before, "the estimate wrote to the store"
     assert [s["step"] for s in out["steps"]] == ["angles", "outline", "draft", "polish"]
-    for step in out["steps"]:
+    for step, count in zip(out["steps"], rounds, strict=True):
         assert [m["model"] for m in step["models"]] == MODELS
         for m in step["models"]:
-            assert 0 < m["low_usd"] <= m["high_usd"] and m["history"] == 1
+            assert 0 < m["low_usd"] <= m["high_usd"] and m["history"] == count
             assert m["input_tokens"] > 0 and m["output_tokens_low"] <= m["output_tokens_high"]
     assert [s["inputs_known"] for s in out["steps"]] == [True, False, False, False]
     assert out["counted"].startswith("≈") and out["high_usd"] >= out["low_usd"] > 0

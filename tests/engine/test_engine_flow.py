@@ -27,16 +27,16 @@ async def test_full_run_has_two_offline_responses_per_step(engine: Engine) -> No
     run_id = await finish(engine, run.run_id)
     run = engine.load(run_id)
     assert run.status is RunStatus.COMPLETED
+    # angles and outline answer once per model; draft and polish once per model per section.
+    assert [len(s.sections) for s in run.ordered_steps()] == [0, 0, 6, 6]  # the writer's outline
     for step in run.ordered_steps():
         assert step.status is StepStatus.COMPLETED
-        assert [r.model_ref for r in step.ordered_responses()] == [
-            "offline:writer",
-            "offline:editor",
-        ]
-        assert all(
-            r.status is ResponseStatus.COMPLETED and r.content for r in step.ordered_responses()
-        )
-        assert step.selected == 0
+        rounds = [step.section_responses(i) for i in range(len(step.sections))]
+        for responses in rounds or [step.ordered_responses()]:
+            assert [r.model_ref for r in responses] == ["offline:writer", "offline:editor"]
+            assert all(r.status is ResponseStatus.COMPLETED and r.content for r in responses)
+        picks = [s.selected for s in step.sections] if step.sections else [step.selected]
+        assert set(picks) == {0}
     assert "LMDB in Python" in (run.article or "")
     assert engine.replay(run_id).model_dump() == run.model_dump()
 

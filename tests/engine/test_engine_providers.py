@@ -501,7 +501,7 @@ async def test_the_engine_sends_each_steps_max_tokens(
     await net_engine.run_step(run.run_id)
     angles = fake_llm.requests_for(GPT)[-1].body
     draft_limit = load_pipeline(Path("pipelines/tech-article.yaml")).config.step("draft").max_tokens
-    assert angles["max_tokens"] == 2000 and draft_limit == 4500
+    assert angles["max_tokens"] == 2000 and draft_limit == 1500  # per section
 
 
 # -- timings: from the request being sent ---------------------------------------------------

@@ -75,7 +75,8 @@ async def perform(engine: Engine, kind: str, run_id: str, step: str, index: int)
     if kind == "pick":
         engine.pick(run_id, index, step=step)
     elif kind == "edit":
-        engine.edit(run_id, "# My own take\n\nWritten by hand.", step=step)
+        # With a level-2 heading: an edited outline still gives tech-article's draft a section.
+        engine.edit(run_id, "# My own take\n\n## Written by hand\n- mine\n", step=step)
     elif kind == "feedback":
         await engine.regenerate(run_id, step=step, feedback="more concrete, please")
     elif kind == "regenerate":
@@ -93,7 +94,8 @@ async def guarded(w: World, action: tuple[Any, ...]) -> None:
     step = step_name(run, action[2])
     index = action[3] if kind == "pick" else 0
     verdict: Rules = w.engine.rules(run, step)
-    assert verdict == rules(run, step, False), "nothing streams between commands"
+    item_step = w.engine.pipeline_of(run).config.step(step).select == "item"
+    assert verdict == rules(run, step, False, item_step=item_step), "nothing streams in between"
     reason = verdict.why_not(GUARDED[kind], index if kind == "pick" else None)
     runs_before = w.run_ids()
     SEEN[f"{kind} {'allowed' if reason is None else 'refused'}"] += 1

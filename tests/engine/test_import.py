@@ -12,6 +12,27 @@ from writeit.domain.errors import WriteItError
 from writeit.engine import Engine, PickStrategy, import_export, merge_store
 
 FIRST = PickStrategy.parse("first")
+# An import from YAML cannot rebuild item picks or sections yet (it says so in one line), and
+# every shipped pipeline now chooses an item: these runs use a pipeline whose picks are whole.
+PLAIN = """\
+name: plain-post
+description: Ideas, draft and polish, each picked whole
+inputs:
+  - {name: topic, type: text, required: true}
+  - {name: audience, type: text}
+steps:
+  - {name: ideas, prompt: "Suggest five headlines about {{ inputs.topic }}."}
+  - {name: draft, prompt: "Write a post about {{ inputs.topic }}: {{ steps.ideas.selected }}"}
+  - {name: polish, prompt: "Polish this post. {{ steps.draft.feedback }}\n\n{{ steps.draft.selected }}"}
+"""
+
+
+def plain(*engines: Engine) -> str:
+    """Install the plain pipeline in each engine's home; its name."""
+    for engine in engines:
+        (engine.home / "pipelines").mkdir(parents=True, exist_ok=True)
+        (engine.home / "pipelines" / "plain-post.yaml").write_text(PLAIN)
+    return "plain-post"
 
 
 @pytest.fixture
@@ -23,9 +44,9 @@ def other(tmp_path: Path) -> Iterator[Engine]:
 
 async def varied_runs(engine: Engine) -> list[str]:
     """A finished run, an edited and regenerated one, a branch of it, and one left mid-way."""
-    done = engine.start_run("blog-post", {"topic": "tide pools"}).run_id
+    done = engine.start_run(plain(engine), {"topic": "tide pools"}).run_id
     await engine.run_to_end(done, FIRST)
-    edited = engine.start_run("tech-article", {"topic": "LMDB", "audience": "managers"}).run_id
+    edited = engine.start_run(plain(engine), {"topic": "LMDB", "audience": "managers"}).run_id
     await engine.run_step(edited)
     first = engine.load(edited).step_order[0]
     engine.edit(edited, "My own angle on LMDB.", step=first)
@@ -45,6 +66,7 @@ def history(engine: Engine, run_id: str) -> list[dict[str, object]]:
 async def test_export_import_export_is_identical_and_a_second_import_changes_nothing(
     engine: Engine, other: Engine, tmp_path: Path
 ) -> None:
+    plain(other)  # an import needs the run's pipeline installed here
     for run_id in await varied_runs(engine):
         exported = engine.export(run_id, "yaml", tmp_path / f"{run_id}.yaml")
         report = import_export(other, exported)
@@ -61,7 +83,7 @@ async def test_export_import_export_is_identical_and_a_second_import_changes_not
 async def test_a_different_file_for_a_run_here_is_imported_beside_it(
     engine: Engine, tmp_path: Path
 ) -> None:
-    run_id = engine.start_run("blog-post", {"topic": "kelp"}).run_id
+    run_id = engine.start_run(plain(engine), {"topic": "kelp"}).run_id
     await engine.run_to_end(run_id, FIRST)
     path = engine.export(run_id, "yaml", tmp_path / "kelp.yaml")
     path.write_text(path.read_text().replace("kelp", "seagrass"))
