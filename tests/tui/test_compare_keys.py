@@ -87,6 +87,25 @@ def lit(pane: ResponsePane) -> list[str]:
     return [text.plain[s.start : s.end] for s in text.spans if str(s.style) == CHANGED]
 
 
+async def test_blind_mode_keeps_the_model_out_of_a_streams_notice(blind_engine: Engine) -> None:
+    app = create_app(blind_engine.home, blind_engine, NEW_RUN)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await wait_settled(pilot, app, "angles")
+        pane = screen.panes[0]
+        said = f"{pane.response.model_ref}: retrying in 2.0s (attempt 2): 429"
+        app._engine_notice(screen.run_id, pane.response.response_id, said)  # the engine's hook
+        await pilot.press("n")  # names shown: the next notice names the model
+        await wait_until(pilot, lambda: not pane.blind)
+        app._engine_notice(screen.run_id, pane.response.response_id, said)
+
+        def retrying() -> list[str]:
+            return [str(n.message) for n in app._notifications if "retrying" in str(n.message)]
+
+        await wait_until(pilot, lambda: len(retrying()) == 2)
+        assert retrying() == ["the model: retrying in 2.0s (attempt 2): 429", said]
+        await answers_keys(pilot, app)
+
+
 async def test_history_in_blind_mode_names_no_model_of_a_step_not_picked(
     blind_engine: Engine,
 ) -> None:

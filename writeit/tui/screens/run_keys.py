@@ -39,7 +39,9 @@ RUN_KEYS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
         id="external_edit",
     ),
     Binding("m", "stitch", "Stitch", tooltip="Stitch paragraphs of several responses", id="stitch"),
-    Binding("d", "diff", "Diff", tooltip="Word differences: focused pane vs another", id="diff"),
+    Binding(
+        "d", "diff", "Diff", tooltip="Word differences lit in the panes (d again: back)", id="diff"
+    ),
     Binding(
         "n",
         "toggle_blind",
