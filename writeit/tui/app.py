@@ -33,6 +33,7 @@ from writeit.tui.screens.home import HomeScreen
 from writeit.tui.screens.new_run import NewRunScreen, Prefill
 from writeit.tui.screens.run import RunScreen
 from writeit.tui.text import short_id
+from writeit.tui.textual_leaks import release_style_caches
 
 
 @dataclass
@@ -56,6 +57,7 @@ class WriteItApp(App[None]):
 
     def __init__(self, engine: Engine, start: Start | None = None) -> None:
         super().__init__()
+        release_style_caches()  # a long session keeps no closed widget's lines (textual_leaks)
         self.engine = engine
         self.start = start or Start()
         self.hub = StreamHub(engine.live_cost)

@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
+from writeit.tui.textual_leaks import TextBox
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """Ask before doing something that creates or hides data."""
@@ -62,7 +64,7 @@ class TextDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog dialog-wide"):
             yield Label(Text(self.title_text, style="bold"), classes="dialog-title")
             yield Static(Text(self.hint, style="dim"), classes="dialog-detail")
-            yield TextArea(self.text, soft_wrap=True, id="dialog-text")
+            yield TextBox(self.text, soft_wrap=True, id="dialog-text")
             yield Static("", id="dialog-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="save")

@@ -23,6 +23,7 @@ from writeit.engine import ALL_STEPS, DEFAULT_STYLE
 from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.text import ARROW, estimate_text, plain
+from writeit.tui.textual_leaks import TextBox
 from writeit.tui.widgets.key_bar import KeyBar
 
 DEFAULT_PIPELINE = "tech-article"
@@ -168,7 +169,7 @@ class NewRunScreen(WriteItScreen[None]):
                 allow_blank=not spec.required or value not in choices,
             )
         elif spec.type == "multiline":
-            widget = TextArea(value, soft_wrap=True, classes="multiline")
+            widget = TextBox(value, soft_wrap=True, classes="multiline")
         else:
             widget = Input(value, placeholder=help_ or spec.name)
         widget.id = f"input-{spec.name}"
