@@ -172,3 +172,58 @@ async def test_a_response_without_a_list_is_chosen_whole_and_the_guidance_says_s
         assert angles.ordered_responses()[angles.selected or 0].content == "partial angle"
         await pilot.press("left")  # the next key is answered: back to the chosen step
         await wait_until(pilot, lambda: run_screen(app).viewed == "angles")
+
+
+@pytest.mark.slow
+async def test_a_tech_article_from_angle_item_to_export_in_six_keys_and_two(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    """tech-article as a new user drives it: an angle chosen as an item, the outline picked,
+    every section drafted then polished (accept-all), exported; each key counted."""
+    keys: list[str] = []
+
+    async def press(pilot: Pilot[None], *pressed: str) -> None:
+        keys.extend(pressed)
+        await pilot.press(*pressed)
+
+    start = Start(prefill=Prefill("tech-article", {"topic": "SQLite"}, autostart=True))
+    async with open_app(start) as (app, pilot):
+        screen = await wait_settled(pilot, app, "angles")
+        run_id = screen.run_id
+        picker = screen.query_one(ItemPicker)
+        await wait_until(pilot, lambda: "Choose one of 10 items" in shown(picker))
+        assert "Choose one item:" in shown(screen.query_one("#guidance"))
+        chosen = screen.structure.items()[2]
+        await press(pilot, "3")  # item 3 of the highlighted pane's list
+        await wait_settled(pilot, app, "outline")
+        angles = engine.load(run_id).steps["angles"]
+        assert angles.item == 2 and angles.content == chosen.text
+        outline = engine.load(run_id).steps["outline"]
+        assert chosen.text in (outline.prompt or "") and len(angles.ordered_responses()) == 2
+        await press(pilot, "1")
+        await wait_until(pilot, lambda: run_screen(app).viewed == "draft", what="draft shown")
+        titles = [
+            s.title for s in parse_sections(engine.load(run_id).steps["outline"].content or "")
+        ]
+        listing = screen.query_one(SectionList)
+        await wait_until(pilot, lambda: f"{len(titles)} sections from 'outline'" in shown(listing))
+        for step in ("draft", "polish"):
+            await press(pilot, "r")  # every section, each to both models
+            await all_written(pilot, app, engine, step)
+            assert len(engine.load(run_id).steps[step].sections) == len(titles)
+            await press(pilot, "A")  # the first completed response of every section
+            await wait_until(
+                pilot,
+                lambda s=step: engine.load(run_id).steps[s].status is StepStatus.COMPLETED,
+                what=f"{step} assembled",
+            )
+        await wait_until(pilot, lambda: engine.load(run_id).status is RunStatus.COMPLETED)
+        article = engine.load(run_id).article or ""
+        assert [ln[3:] for ln in article.splitlines() if ln.startswith("## ")] == titles
+        await press(pilot, "x", "m")  # export as Markdown
+        path = engine.home / "exports" / f"tech-article-{run_id[:8]}.md"
+        await wait_until(pilot, path.exists, what="the markdown export")
+        assert all(f"## {t}" in path.read_text(encoding="utf-8") for t in titles)
+        assert keys == ["3", "1", "r", "A", "r", "A", "x", "m"]  # 6 keys, then 2 to export
+        await pilot.press("left")  # the next key is answered
+        await wait_until(pilot, lambda: run_screen(app).viewed == "draft")
