@@ -25,7 +25,7 @@ async def test_nothing_of_a_run_screen_outlives_it(open_app: OpenApp) -> None:
         await pilot.press("e")  # the writer opens the edit box, thinks better of it
         await wait_until(pilot, lambda: isinstance(app.screen, TextDialog))
         dialog = app.screen
-        await wait_until(pilot, lambda: dialog.query("TextArea"), what="the edit box")
+        await wait_until(pilot, lambda: app.screen.query("TextArea"), what="the edit box")
         widgets: list[Widget] = [dialog, *dialog.query("*")]  # queried while it is open
         await pilot.press("escape")
         shown = weakref.ref(screen)
