@@ -1,9 +1,10 @@
-"""The real `writeit new` in a real terminal (tmux): pick every step with `1`, export with `x`
-and `enter` (the default format)."""
+"""The real `writeit new` in a real terminal (tmux): choose, pick and accept every step, export
+with `x` and `enter` (the default format)."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,6 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.slow
-STEPS = ("angles", "outline", "draft", "polish")
 
 
 class Terminal:
@@ -80,13 +80,24 @@ def terminal(home: Path) -> Iterator[Callable[[list[str]], Terminal]]:
 def test_new_run_picked_through_every_step_then_exported(
     terminal: Callable[[list[str]], Terminal], home: Path
 ) -> None:
+    """tech-article: an angle chosen as an item (`1`: item 1 of the highlighted pane), the
+    outline picked (`1`), its sections drafted (`r`) and accepted (`A`), the same for polish."""
     term = terminal(["new", "tech-article", "--input", "'topic=LMDB in tmux'"])
-    for step in STEPS:
+    term.wait_for(
+        lambda s: "angles —" in s and "Choose one item:" in s and "▸ pane 1 · 1." in s,
+        "the angles' items and what the keys do",
+    )
+    term.press("1")
+    term.wait_for(lambda s: "outline —" in s and "Pick one to continue" in s, "the outline")
+    term.press("1")
+    for source in ("outline", "draft"):
+        term.wait_for(lambda s, src=source: f"sections from '{src}'" in s, f"{source}'s sections")
+        term.press("r")
         term.wait_for(
-            lambda s, step=step: f"{step} —" in s and "Pick one to continue" in s,
-            f"step {step} to finish streaming",
+            lambda s: re.search(r"Sections 0/\d chosen", s) is not None and "streaming" not in s,
+            f"the sections of {source} written",
         )
-        term.press("1")
+        term.press("A")
     term.wait_for(lambda s: "Article complete" in s, "the run to complete")
     term.press("x")
     term.wait_for(lambda s: "Export this run as" in s, "the export dialog")

@@ -69,10 +69,8 @@ def _item_keys(verdict: Rules, key: KeyName) -> str:
         return ""
     moves = "/".join(k for k in (key("move(-1)"), key("move(1)")) if k)
     numbers = "1" if most == 1 else f"1-{min(most, 9)}"
-    return (
-        f"Choose one item: {moves} move · {key('choose') or 'enter'} or {numbers} chooses "
-        "an item of the ▸ pane (a pane without a list is item 1, picked whole)"
-    )
+    # A pane without a list is item 1 of its own (the picker says "whole response").
+    return f"Choose one item: {moves} move · {key('choose') or 'enter'} or {numbers} in the ▸ pane"
 
 
 def guidance(verdict: Rules, description: str, key: KeyName) -> Text:
