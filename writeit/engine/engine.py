@@ -49,14 +49,11 @@ from writeit.engine.branching import (
     streaming_owner,
 )
 from writeit.engine.budget import LiveSpend, spend_for
-from writeit.engine.doctor import DoctorReport, doctor
 from writeit.engine.estimate import Estimator, remaining_steps
 from writeit.engine.eventlog import EventListener, EventLog
 from writeit.engine.exporting import export_bytes, export_text, run_shape, write_to
 from writeit.engine.fanout import DeltaListener, NoticeListener, StreamJob
 from writeit.engine.headless import PickStrategy
-from writeit.engine.importing import append_log
-from writeit.engine.leaderboard import leaderboard
 from writeit.engine.listing import DAMAGED_STATE
 from writeit.engine.models import resolve_models
 from writeit.engine.pages import Family, RunPage, RunQuery, family_of, scan_page
@@ -74,8 +71,9 @@ from writeit.providers.registry import ProviderInfo, ProviderRegistry
 from writeit.storage.liveness import Owner
 from writeit.storage.store import Store, utcnow
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (doctor, leaderboard, log merging: imported by their methods, not at start-up)
     from writeit.domain.ratings import Leaderboard
+    from writeit.engine.doctor import DoctorReport
 
 Clock = Callable[[], datetime]
 E = TypeVar("E", bound=Event)
@@ -309,12 +307,16 @@ class Engine:
     ) -> Leaderboard:
         """Model ratings from every pick in the store (Bradley-Terry with a term per display
         slot, 95% bootstrap intervals); `writeit leaderboard` and the TUI's screen."""
+        from writeit.engine.leaderboard import leaderboard
+
         run_ids = self._store.recent_run_ids(pipeline=pipeline)
         return leaderboard(run_ids, self._store.events, step, bootstrap)
 
     def doctor(self, repair: bool = False) -> DoctorReport:
         """Check every run (events dense and readable, derived keys equal to a replay);
         `repair` rebuilds derived keys from the log and never touches an event."""
+        from writeit.engine.doctor import doctor
+
         return doctor(self._store, repair)
 
     def remember_session(self, session_id: str, run_id: str) -> None:
@@ -796,6 +798,8 @@ class Engine:
         """Append another store's (or an export's) `events` to `run_id` while its last seq is
         still `after` (-1: while it does not exist), checked in the write transaction, so a
         process writing the run meanwhile is never overwritten (`importing.Diverged`)."""
+        from writeit.engine.importing import append_log
+
         written = append_log(self._append, self._log.append_planned, run_id, events, after, blobs)
         self._store.sync()
         return written
