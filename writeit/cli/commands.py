@@ -26,6 +26,7 @@ from writeit.domain.yaml_source import read_yaml
 from writeit.engine import (
     Engine,
     PickStrategy,
+    estimating_engine,
     is_binary,
     parse_input_pairs,
     parse_model_specs,
@@ -37,11 +38,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     strategy = PickStrategy.parse(args.pick)
     inputs = parse_input_pairs(args.input)
     models = parse_model_specs(args.model)
-    with Engine.open(home_of(args)) as engine:
-        if args.estimate:  # before prepare_run: an estimate may leave required inputs out
+    if args.estimate:  # before prepare_run: an estimate may leave required inputs out
+        with estimating_engine(home_of(args)) as engine:  # writes nothing to a new home
             estimate = engine.estimate(args.pipeline, inputs, style=args.style, models=models)
             show_estimate(args, estimate, args.budget or engine.config.budget_usd)
-            return 0
+        return 0
+    with Engine.open(home_of(args)) as engine:
         plan = engine.prepare_run(args.pipeline, inputs, style=args.style, models=models)
         strategy.check_fanout(plan.fanout_sizes)
         budget = args.budget or engine.config.budget_usd

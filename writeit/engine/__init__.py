@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from writeit.engine.doctor import DoctorReport, Problem
     from writeit.engine.engine import Engine
+    from writeit.engine.estimating import estimating_engine
     from writeit.engine.exporting import FORMATS, check_format, is_binary
     from writeit.engine.headless import PickStrategy
     from writeit.engine.importing import ImportReport, merge_store
@@ -38,6 +39,7 @@ _HOMES = {
     "DoctorReport": "writeit.engine.doctor",
     "Problem": "writeit.engine.doctor",
     "Engine": "writeit.engine.engine",
+    "estimating_engine": "writeit.engine.estimating",
     "FORMATS": "writeit.engine.exporting",
     "check_format": "writeit.engine.exporting",
     "is_binary": "writeit.engine.exporting",
@@ -96,6 +98,7 @@ __all__ = [
     "SearchResults",
     "check_format",
     "default_home",
+    "estimating_engine",
     "import_export",
     "is_binary",
     "merge_store",
