@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +40,29 @@ def test_run_completes_all_steps_offline(finished: dict[str, Any]) -> None:
     assert finished["status"] == "completed"
     assert finished["current_step"] == "polish"
     assert [s["name"] for s in finished["steps"]] == ["angles", "outline", "draft", "polish"]
-    for step in finished["steps"]:
+    angles, outline, *per_section = finished["steps"]
+    for step in (angles, outline):
         assert [(r["provider"], r["model"]) for r in step["responses"]] == [
             ("offline", "writer"),
             ("offline", "editor"),
         ]
-        assert step["selected"] == 0 and step["content"] == step["responses"][0]["content"]
+        assert step["selected"] == 0
+    # angles chooses an item: only the first item of the first response goes forward
+    assert angles["item"] == 0 and angles["content"] in angles["responses"][0]["content"]
+    assert len(angles["content"]) < len(angles["responses"][0]["content"]) / 3
+    assert outline["content"] == outline["responses"][0]["content"]
+    for step in per_section:  # draft and polish: a call per model per section, each picked
+        sections = step["sections"]
+        assert len(sections) == outline["content"].count("\n## ") and step["selected"] is None
+        models = Counter((r["provider"], r["model"]) for r in step["responses"])
+        assert models == {
+            ("offline", "writer"): len(sections),
+            ("offline", "editor"): len(sections),
+        }
+        assert {s["selected"] for s in sections} == {0}
+        assert all(
+            f"## {s['title']}\n\n{s['content'].strip()}" in step["content"] for s in sections
+        )
     assert "Event sourcing" in finished["article"]
     assert finished["totals"]["output_tokens"] > 0 and finished["totals"]["cost_usd"] == 0.0
 
@@ -59,7 +77,9 @@ def test_run_notes_offline_mode(capsys: pytest.CaptureFixture[str]) -> None:
 def test_pick_n_counts_from_one(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "run", "blog-post", "-i", "topic=tea", "--pick", "2", "--json")
     assert code == 0
-    assert {s["selected"] for s in json.loads(out)["steps"]} == {1}
+    ideas, *whole = json.loads(out)["steps"]
+    assert ideas["item"] == 1  # blog-post's ideas step chooses an item: item 2, counted from 1
+    assert [s["selected"] for s in whole] == [1, 1]
 
 
 def test_list_show_branch_history_export(

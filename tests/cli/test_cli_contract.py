@@ -71,9 +71,10 @@ def custom_pipeline(home: Path) -> Path:
 def test_pick_beyond_the_fanout_is_refused_before_any_run_exists(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # tech-article's angles step chooses an item (3 of 5 is there); its outline has 2 responses.
     code, _, err = cli(capsys, "run", "tech-article", "-i", "topic=x", "--pick", "3")
     line = one_line_error(code, err)
-    assert "--pick 3" in line and "'angles' has only 2 responses" in line
+    assert "--pick 3" in line and "'outline' has only 2 responses" in line
     assert stored_runs(capsys) == []  # nothing was created, no step streamed
 
 
@@ -93,7 +94,8 @@ def test_run_reports_each_pick_on_stderr(capsys: pytest.CaptureFixture[str]) -> 
     code, out, err = cli(capsys, "run", "blog-post", "-i", "topic=tea", "--pick", "2")
     assert code == 0, err
     assert "ideas: offline:writer, offline:editor" in err
-    assert "ideas: picked 2 (offline:editor)" in err
+    assert "ideas: picked 1, item 2 (offline:writer)" in err  # an item step: item 2
+    assert "draft: picked 2 (offline:editor)" in err
     assert len(out.strip()) == 36
 
 

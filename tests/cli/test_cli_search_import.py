@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from plain_pipeline import install_plain
 
 from writeit.cli import main
 
@@ -22,8 +23,9 @@ def test_two_homes_export_import_search_and_merge(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     laptop, desktop = str(tmp_path / "laptop"), str(tmp_path / "desktop")
+    plain = install_plain(tmp_path / "laptop", tmp_path / "desktop")  # picked whole: importable
     code, out, err = cli(
-        capsys, "--home", laptop, "run", "tech-article", "-i", "topic=Tidal lagoons", "--json"
+        capsys, "--home", laptop, "run", plain, "-i", "topic=Tidal lagoons", "--json"
     )
     assert code == 0, err
     run_id = json.loads(out)["run_id"]

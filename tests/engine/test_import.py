@@ -7,32 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from plain_pipeline import install_plain
 
 from writeit.domain.errors import WriteItError
 from writeit.engine import Engine, PickStrategy, import_export, merge_store
 
 FIRST = PickStrategy.parse("first")
-# An import from YAML cannot rebuild item picks or sections yet (it says so in one line), and
-# every shipped pipeline now chooses an item: these runs use a pipeline whose picks are whole.
-PLAIN = """\
-name: plain-post
-description: Ideas, draft and polish, each picked whole
-inputs:
-  - {name: topic, type: text, required: true}
-  - {name: audience, type: text}
-steps:
-  - {name: ideas, prompt: "Suggest five headlines about {{ inputs.topic }}."}
-  - {name: draft, prompt: "Write a post about {{ inputs.topic }}: {{ steps.ideas.selected }}"}
-  - {name: polish, prompt: "Polish this post. {{ steps.draft.feedback }}\n\n{{ steps.draft.selected }}"}
-"""
 
 
 def plain(*engines: Engine) -> str:
-    """Install the plain pipeline in each engine's home; its name."""
-    for engine in engines:
-        (engine.home / "pipelines").mkdir(parents=True, exist_ok=True)
-        (engine.home / "pipelines" / "plain-post.yaml").write_text(PLAIN)
-    return "plain-post"
+    """The plain fixture pipeline (every step picked whole), installed in each engine's home."""
+    return install_plain(*(engine.home for engine in engines))
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def term(home: Path, editor: Path) -> Iterator[Terminal]:
 
 
 def test_capital_e_round_trip_then_a_past_step_branches(term: Terminal, home: Path) -> None:
-    term.wait_for(lambda s: "angles —" in s and "Pick one to continue" in s, "angles")
+    term.wait_for(lambda s: "angles —" in s and "Choose one item" in s, "angles' items")
     term.press("E")  # the picked-or-first response opens in the editor
     term.wait_for(lambda s: "outline —" in s and "Pick one to continue" in s, "the outline")
     term.press("Left")  # the app answers again, on the edited step

@@ -120,8 +120,13 @@ def title_run(screen: str) -> str:
 
 
 def waiting_on(step: str) -> Callable[[str], bool]:
-    """The step on screen finished streaming and waits for a pick."""
-    return lambda s: f"{step} —" in s and "waiting for your pick" in s and "Pick one" in s
+    """The step on screen finished streaming and waits for a pick (or, on tech-article's
+    angles, an item to be chosen)."""
+    return lambda s: (
+        f"{step} —" in s
+        and "waiting for your pick" in s
+        and ("Pick one" in s or "Choose one item" in s)
+    )
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")

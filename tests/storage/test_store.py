@@ -20,7 +20,7 @@ from writeit.domain.events import (
     StepStarted,
 )
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
-from writeit.engine import Engine
+from writeit.engine import Engine, PickStrategy
 from writeit.storage.codec import unpack
 from writeit.storage.store import Store, utcnow
 
@@ -33,11 +33,9 @@ def raw_keys(store: Store) -> dict[str, bytes]:
 
 
 async def completed_run(engine: Engine) -> str:
+    """tech-article to the end: an angle item, the outline, then draft and polish per section."""
     run = engine.start_run("tech-article", {"topic": "LMDB"})
-    for _ in range(4):
-        await engine.run_step(run.run_id)
-        engine.pick(run.run_id, 0)
-    return run.run_id
+    return (await engine.run_to_end(run.run_id, PickStrategy.parse("first"))).run_id
 
 
 async def test_design_keys_exist(engine: Engine, store: Store) -> None:
@@ -52,7 +50,7 @@ async def test_design_keys_exist(engine: Engine, store: Store) -> None:
     for step in run.ordered_steps():
         assert f"step:{run_id}:{step.name}" in found
         ids = json.loads(found[f"step_responses:{run_id}:{step.name}"])
-        assert ids == step.response_ids and len(ids) == 2
+        assert ids == step.response_ids and len(ids) == 2 * max(1, len(step.sections))
         for rid in ids:
             response = json.loads(unpack(found[f"response:{rid}"]))
             assert response["status"] == "completed"
@@ -60,8 +58,12 @@ async def test_design_keys_exist(engine: Engine, store: Store) -> None:
             assert response["_p"][:2] == ["e", run_id] and response["prompt_used"] == ""
             assert response["_c"] == "strip" and response["content"] == ""
         stored = json.loads(unpack(found[f"step:{run_id}:{step.name}"]))
-        assert stored["prompt"]["$ref"][:2] == ["e", run_id]
-        assert stored["content"]["$ref"][0] == "r"
+        if not step.sections:  # a section step's prompts are its sections' own
+            assert stored["prompt"]["$ref"][:2] == ["e", run_id]
+        if step.sections:  # the chosen sections assembled: text no event or response holds
+            assert stored["content"] == step.content
+        else:  # a whole pick refers to its response's text, an item to the pick event's
+            assert stored["content"]["$ref"][0] == ("e" if step.item is not None else "r")
     light = json.loads(unpack(found[f"run:{run_id}"]))
     assert "steps" not in light and light["step_status"] == ["completed"] * 4
     iso = run.created_at.isoformat()
