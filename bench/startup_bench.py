@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import log, median, rnd
+from bench.common import as_installed, log, median, rnd
 
 MODE_SETTINGS = {
     "tiny": {"version_reps": 2, "frame_reps": 0},  # one cold launch, no warm-up
@@ -52,7 +52,7 @@ def writeit_command() -> list[str]:
 
 
 def clean_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env = {k: v for k, v in as_installed(dict(os.environ)).items() if not k.endswith("_API_KEY")}
     env.pop("OPENAI_BASE_URL", None)
     env.pop("ANTHROPIC_BASE_URL", None)
     env.update(WRITEIT_HOME=str(home), TERM="xterm-256color", COLUMNS="160", LINES="50")

@@ -28,7 +28,7 @@ from typing import Any
 
 import lmdb
 
-from bench.common import log, median, rnd
+from bench.common import as_installed, log, median, rnd
 from bench.texts import PARAGRAPH
 from writeit.domain.events import (
     Event,
@@ -271,7 +271,7 @@ print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, pr
 def _list_once(home: Path) -> tuple[float, float]:
     """Wall ms and peak RSS MB of one `writeit list` subprocess, started from a small process
     (a child forked from this big one would count this one's pages in its peak RSS)."""
-    env = os.environ | {"WRITEIT_HOME": str(home)}
+    env = as_installed(dict(os.environ)) | {"WRITEIT_HOME": str(home)}
     out = subprocess.run(
         [sys.executable, "-c", _MEASURE, sys.executable, "-m", "writeit", "list"],
         env=env,
@@ -286,7 +286,12 @@ def _list_once(home: Path) -> tuple[float, float]:
 
 def _version_ms() -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "writeit", "--version"], capture_output=True, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "writeit", "--version"],
+        capture_output=True,
+        check=True,
+        env=as_installed(dict(os.environ)),
+    )
     return (time.perf_counter() - start) * 1000
 
 
