@@ -37,11 +37,58 @@ from writeit.domain.status import (
 
 
 def fold(events: Iterable[Event]) -> PipelineRun | None:
-    """Rebuild a run from its events, first to last."""
+    """Rebuild a run from its events, first to last (as `apply` one by one would).
+
+    Most of a long log is text flushes: each response's flushes are gathered in a list and
+    joined into it once, before any other event (the only ones that read a response's text)
+    and at the end. Appending to a model field per flush went through pydantic's __setattr__
+    three times and copied the text so far every time: half of a 10,000-event replay.
+    """
     state: PipelineRun | None = None
-    for event in events:
-        state = apply(state, event)
+    pending = _Pending()
+    try:
+        for event in events:
+            if type(event) is ResponseTextAppended and state is not None:
+                pending.add(state, event)
+                continue
+            pending.flush(state)
+            state = apply(state, event)
+    finally:
+        pending.flush(state)
     return state
+
+
+class _Pending:
+    """Text flushes not yet joined into their responses (see `fold`)."""
+
+    def __init__(self) -> None:
+        self.texts: dict[tuple[str, str], tuple[AIResponse, list[str], list[str]]] = {}
+        self.last_seq: int | None = None
+
+    def add(self, state: PipelineRun, e: ResponseTextAppended) -> None:
+        entry = self.texts.get((e.step, e.response_id))
+        if entry is None:
+            r = _response(state, e.step, e.response_id)
+            _check_streaming(r, e)  # once: no flush changes a response's status
+            entry = self.texts[(e.step, e.response_id)] = (r, [r.raw_output], [r.reasoning])
+        r, text, reasoning = entry
+        text.append(e.text)
+        if e.reasoning:
+            reasoning.append(e.reasoning)
+        if r.time_to_first_token_s is None and e.first_token_s is not None:
+            r.time_to_first_token_s = e.first_token_s
+        self.last_seq = e.seq
+
+    def flush(self, state: PipelineRun | None) -> None:
+        if state is None or self.last_seq is None:
+            return
+        for r, text, reasoning in self.texts.values():
+            r.raw_output = r.content = "".join(text)
+            if len(reasoning) > 1:
+                r.reasoning = "".join(reasoning)
+        state.last_seq = self.last_seq
+        self.texts.clear()
+        self.last_seq = None
 
 
 def apply(state: PipelineRun | None, event: Event) -> PipelineRun:
@@ -208,13 +255,17 @@ def _on_finished(state: PipelineRun, e: ResponseFinished) -> None:
 
 def apply_text(r: AIResponse, e: ResponseTextAppended) -> None:
     """Append streamed text; the store calls this alone so a flush touches one key."""
-    if r.finished:
-        raise IllegalTransition(f"response {e.response_id[:8]} is {r.status}, not streaming")
+    _check_streaming(r, e)
     r.raw_output += e.text
     r.content = r.raw_output
     r.reasoning += e.reasoning
     if r.time_to_first_token_s is None and e.first_token_s is not None:
         r.time_to_first_token_s = e.first_token_s
+
+
+def _check_streaming(r: AIResponse, e: ResponseTextAppended) -> None:
+    if r.finished:
+        raise IllegalTransition(f"response {e.response_id[:8]} is {r.status}, not streaming")
 
 
 def apply_finished(r: AIResponse, e: ResponseFinished) -> None:
