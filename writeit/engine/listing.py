@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import lmdb
 
 from writeit.domain.status import RunStatus, StepStatus
-from writeit.engine.pages import Archived, RunQuery
+from writeit.engine.pages import RunQuery
 from writeit.engine.workspace import Workspace
 from writeit.storage import keys
 from writeit.storage.codec import unpack
@@ -127,9 +127,7 @@ def _page(
         row = None if raw is None else _row(raw, marker)
         if row is None:
             return None  # a damaged or unreadable snapshot: the engine shows its placeholder
-        if query.archived is Archived.HIDE and row.archived:
-            continue
-        if query.archived is Archived.ONLY and not row.archived:
+        if not query.shows(row.archived):
             continue
         if row.state not in FINAL and row.damaged is None:
             return None  # its words ("waiting for your pick") depend on its responses

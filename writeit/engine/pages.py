@@ -36,10 +36,12 @@ class RunQuery:
     archived: Archived = Archived.HIDE
     scan_limit: int | None = None  # stop after scanning this many runs (keeps a UI responsive)
 
+    def shows(self, archived: bool) -> bool:
+        """Whether the archive filter lets a run with this `archived` flag through."""
+        return self.archived is Archived.ALSO or (self.archived is Archived.ONLY) == archived
+
     def matches(self, run: PipelineRun) -> bool:
-        if self.archived is Archived.HIDE and run.archived:
-            return False
-        if self.archived is Archived.ONLY and not run.archived:
+        if not self.shows(run.archived):
             return False
         if not self.text:
             return True
