@@ -23,12 +23,14 @@ from writeit.domain.events import (
     ResponseTextAppended,
     StepStarted,
 )
+from writeit.domain.models import TokenUsage
 from writeit.domain.status import ResponseStatus
 from writeit.engine import Engine
 from writeit.tui.app import Start, WriteItApp, create_app
 from writeit.tui.screens.dialogs import ConfirmDialog, ExportDialog, TextDialog
 from writeit.tui.screens.history import HistoryScreen
 from writeit.tui.screens.tree import TreeScreen
+from writeit.tui.widgets.response_pane import ResponsePane
 
 from .fixtures import NO_SUCH_PID
 from .helpers import settled, wait_until
@@ -118,19 +120,15 @@ def test_tree_of_a_family(snap_compare: Any, engine: Engine) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=after("t", until=TreeScreen))
 
 
-def ended_badly(engine: Engine) -> str:
-    """A run whose first step has a failed, a cancelled and an interrupted response.
-
-    Built event by event as a process that died mid-stream would have left it: the failed and
-    cancelled responses ended, the third was cut off and is marked interrupted on recovery.
-    """
-    store = store_of(engine)
-    run = engine.start_run("tech-article", {"topic": "Things going wrong"})
+def started(engine: Engine, topic: str, models: list[str]) -> tuple[str, list[ResponseStub]]:
+    """A tech-article run whose first step started one response per offline model, written
+    event by event as a process (long gone) did."""
+    run = engine.start_run("tech-article", {"topic": topic})
     stubs = [
         ResponseStub(response_id=str(uuid.uuid4()), provider="offline", model=model)
-        for model in ("writer", "editor", "writer")
+        for model in models
     ]
-    store.append(
+    store_of(engine).append(
         StepStarted(
             run_id=run.run_id,
             at=NOW,
@@ -140,6 +138,17 @@ def ended_badly(engine: Engine) -> str:
             owner_pid=NO_SUCH_PID,
         )
     )
+    return run.run_id, stubs
+
+
+def ended_badly(engine: Engine) -> str:
+    """A run whose first step has a failed, a cancelled and an interrupted response.
+
+    Built event by event as a process that died mid-stream would have left it: the failed and
+    cancelled responses ended, the third was cut off and is marked interrupted on recovery.
+    """
+    store = store_of(engine)
+    run_id, stubs = started(engine, "Things going wrong", ["writer", "editor", "writer"])
     texts = [
         "1. **Why things fail** — and what",
         "1. **Cancelling early** — the writer saw enough and pressed c, so this",
@@ -148,7 +157,7 @@ def ended_badly(engine: Engine) -> str:
     for stub, text in zip(stubs, texts, strict=True):
         store.append(
             ResponseTextAppended(
-                run_id=run.run_id,
+                run_id=run_id,
                 at=NOW,
                 step="angles",
                 response_id=stub.response_id,
@@ -158,7 +167,7 @@ def ended_badly(engine: Engine) -> str:
         )
     store.append(
         ResponseFinished(
-            run_id=run.run_id,
+            run_id=run_id,
             at=NOW,
             step="angles",
             response_id=stubs[0].response_id,
@@ -170,7 +179,7 @@ def ended_badly(engine: Engine) -> str:
     )
     store.append(
         ResponseFinished(
-            run_id=run.run_id,
+            run_id=run_id,
             at=NOW,
             step="angles",
             response_id=stubs[1].response_id,
@@ -180,13 +189,13 @@ def ended_badly(engine: Engine) -> str:
         )
     )
     assert engine.recover_interrupted() >= 1
-    statuses = [r.status for r in engine.load(run.run_id).steps["angles"].ordered_responses()]
+    statuses = [r.status for r in engine.load(run_id).steps["angles"].ordered_responses()]
     assert statuses == [
         ResponseStatus.FAILED,
         ResponseStatus.CANCELLED,
         ResponseStatus.INTERRUPTED,
     ]
-    return run.run_id
+    return run_id
 
 
 def test_failed_cancelled_interrupted_panes(snap_compare: Any, engine: Engine) -> None:
@@ -197,3 +206,39 @@ def test_failed_cancelled_interrupted_panes(snap_compare: Any, engine: Engine) -
 def test_run_at_80x24(snap_compare: Any, engine: Engine) -> None:
     app = app_for(engine, Start(run_id=one_step_done(engine)))
     assert snap_compare(app, terminal_size=SMALL, run_before=after())
+
+
+DIFFERING = [
+    "LMDB maps the whole database into memory, so a read is a pointer lookup with no copy.\n\n"
+    "Writers never block readers: each reader sees a snapshot.",
+    "LMDB maps the database file into memory, so a read costs a pointer lookup and no copy.\n\n"
+    "Writers never block readers: each reader sees a snapshot.",
+]
+
+
+def test_d_highlights_differences_in_the_panes(snap_compare: Any, engine: Engine) -> None:
+    """Two finished panes (texts of our own, not the offline models'), each lighting the
+    words the other lacks, with how alike they are in the headers."""
+    run_id, stubs = started(engine, "LMDB", ["writer", "editor"])
+    for stub, text in zip(stubs, DIFFERING, strict=True):
+        finished = ResponseFinished(
+            run_id=run_id,
+            at=NOW,
+            step="angles",
+            response_id=stub.response_id,
+            status=ResponseStatus.COMPLETED,
+            text=text,
+            usage=TokenUsage(output_tokens=20),
+            processing_time_s=1.0,
+            time_to_first_token_s=0.25,
+        )
+        store_of(engine).append(finished)
+
+    async def diffed(pilot: Pilot[Any]) -> None:
+        await after("d")(pilot)
+        panes = pilot.app.screen.query(ResponsePane)
+        await wait_until(pilot, lambda: all(p.diff is not None for p in panes))
+        pilot.app.clear_notifications()  # what the highlight means: a toast over the panes
+
+    app = app_for(engine, Start(run_id=run_id))
+    assert snap_compare(app, terminal_size=SIZE, run_before=diffed)
