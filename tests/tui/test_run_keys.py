@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from plain_pipeline import install_plain
 
 from writeit.domain.compare import display_order
 from writeit.domain.rules import Action
@@ -20,6 +21,12 @@ from .conftest import OpenApp
 from .helpers import run_screen, shown, wait_settled, wait_until
 
 NEW_RUN = Start(prefill=Prefill("tech-article", {"topic": "LMDB"}, autostart=True))
+
+
+def plain_run(engine: Engine) -> Start:
+    """A new run of a pipeline whose steps are all picked whole by their pane's number (the
+    shipped ones choose items or sections on some steps): for tests of picking itself."""
+    return Start(prefill=Prefill(install_plain(engine.home), {"topic": "LMDB"}, autostart=True))
 
 
 async def test_new_run_starts_at_once_and_1_picks_then_next_step_streams(
@@ -43,9 +50,9 @@ async def test_new_run_starts_at_once_and_1_picks_then_next_step_streams(
 
 
 async def test_every_step_picked_completes_the_run(open_app: OpenApp, engine: Engine) -> None:
-    async with open_app(NEW_RUN) as (app, pilot):
+    async with open_app(plain_run(engine)) as (app, pilot):
         second_shown = []
-        for step in ("angles", "outline", "draft", "polish"):
+        for step in ("ideas", "draft", "polish"):
             screen = await wait_settled(pilot, app, step)
             second_shown.append(screen.panes[1].index)
             await pilot.press("2")
@@ -158,21 +165,21 @@ async def test_b_then_n_does_not_branch(open_app: OpenApp, engine: Engine) -> No
 
 
 async def test_left_right_browse_steps(open_app: OpenApp, engine: Engine) -> None:
-    async with open_app(NEW_RUN) as (app, pilot):
-        await wait_settled(pilot, app, "angles")
+    async with open_app(plain_run(engine)) as (app, pilot):
+        await wait_settled(pilot, app, "ideas")
         await pilot.press("2")
-        screen = await wait_settled(pilot, app, "outline")
+        screen = await wait_settled(pilot, app, "draft")
         await pilot.press("left")
-        await wait_until(pilot, lambda: screen.viewed == "angles")
+        await wait_until(pilot, lambda: screen.viewed == "ideas")
         assert [p.picked for p in screen.panes] == [False, True]
         verdict = screen.verdict
         assert verdict.allows("pick", 0) and verdict.continues_in_branch(Action.PICK)
         assert verdict.allows("branch")
         assert "new branch" in shown(screen.query_one("#guidance"))
         await pilot.press("right")
-        await wait_until(pilot, lambda: screen.viewed == "outline")
-        await pilot.press("right")
         await wait_until(pilot, lambda: screen.viewed == "draft")
+        await pilot.press("right")
+        await wait_until(pilot, lambda: screen.viewed == "polish")
         assert "Not reached yet" in shown(screen.query_one("#guidance"))
 
 
@@ -272,9 +279,9 @@ async def test_interrupted_responses_show_their_text_and_r_regenerates(
         assert statuses == {ResponseStatus.COMPLETED}
 
 
-async def test_keys_that_do_not_apply_are_hidden(open_app: OpenApp) -> None:
-    async with open_app(NEW_RUN) as (app, pilot):
-        screen = await wait_settled(pilot, app, "angles")
+async def test_keys_that_do_not_apply_are_hidden(open_app: OpenApp, engine: Engine) -> None:
+    async with open_app(plain_run(engine)) as (app, pilot):  # 2 panes: no third to pick
+        screen = await wait_settled(pilot, app, "ideas")
         active = {b.binding.action for b in screen.active_bindings.values() if b.enabled}
         assert "cancel" not in active and "pick(2)" not in active
         assert {"pick(0)", "pick(1)", "edit", "feedback", "regenerate", "export"} <= active
@@ -306,12 +313,14 @@ async def test_b_y_branches_then_1_picks_on_the_branch(open_app: OpenApp, engine
         await pilot.press("1")
         await wait_until(
             pilot,
-            lambda: engine.load(child).steps["draft"].status is StepStatus.RUNNING,
-            what="the branch's next step to start",
+            lambda: engine.load(child).steps["outline"].status is StepStatus.COMPLETED,
+            what="the branch's outline picked",
         )
         assert engine.load(child).parent_run_id == parent
         assert engine.load(parent).steps["outline"].selected is None  # parent untouched
-        await wait_settled(pilot, app, "draft")
+        # the branch's draft lists the outline's sections before drafting them
+        await wait_until(pilot, lambda: run_screen(app).viewed == "draft", what="the draft")
+        assert engine.load(child).steps["draft"].status is StepStatus.PENDING
         await answers_keys(pilot, app)
 
 
@@ -325,12 +334,18 @@ async def test_t_enter_opens_a_run_and_keys_still_work(open_app: OpenApp, engine
         await wait_until(pilot, lambda: isinstance(app.screen, TreeScreen))
         await pilot.press("up", "enter")
         await wait_until(pilot, lambda: run_screen(app).run_id == run.run_id, what="the parent")
-        second_shown = (await wait_settled(pilot, app, "angles")).panes[1].index
+        first_shown = (await wait_settled(pilot, app, "angles")).panes[0].index
         await answers_keys(pilot, app)
-        await pilot.press("2")
+        await pilot.press("2")  # angles chooses an item: item 2 of the highlighted first pane
         await wait_until(
             pilot,
-            lambda: engine.load(run.run_id).steps["angles"].selected == second_shown,
+            lambda: (
+                (
+                    engine.load(run.run_id).steps["angles"].selected,
+                    engine.load(run.run_id).steps["angles"].item,
+                )
+                == (first_shown, 1)
+            ),
             what="a pick",
         )
         await wait_settled(pilot, app, "outline")
