@@ -275,9 +275,13 @@ def shows_the_engine_run(screen: RunScreen, engine: Engine) -> bool:
     if screen.sub_title != f"run {short_id(screen.run_id)}":
         return False
     step = stored.steps[screen.viewed]
-    shuffled = display_order(step.response_ids)  # the panes' order: number keys follow it
+    ids = step.response_ids
+    k = screen.structure.section  # a section step shows the section under the cursor
+    if step.sections and k is not None:
+        ids = step.sections[k].response_ids
+    shuffled = display_order(ids)  # the panes' order: number keys follow it
     return [p.response.response_id for p in screen.panes] == shuffled or (
-        not step.response_ids and not screen.panes
+        not ids and not screen.panes
     )
 
 
