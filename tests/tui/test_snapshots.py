@@ -47,13 +47,18 @@ def engine(home: Path) -> Iterator[Engine]:
 
 
 def finish(engine: Engine, run_id: str, picks: list[int]) -> str:
-    """Run and pick the first `len(picks)` steps (synchronously, before the app starts)."""
+    """Run and pick the first `len(picks)` steps (synchronously, before the app starts); a
+    step drafted per section takes the first completed response of every section instead."""
 
     async def go() -> str:
         current = run_id
         for pick in picks:
             await engine.run_step(current)
-            current = engine.pick(current, pick)
+            step = engine.load(current).current_step or ""
+            if engine.load(current).steps[step].sections:
+                current = engine.accept_all(current, step=step)
+            else:
+                current = engine.pick(current, pick)
         return current
 
     return asyncio.run(go())
