@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from plain_pipeline import install_plain
 from stores import open_engine
 
 from writeit.domain.config import UserConfig
@@ -218,8 +219,10 @@ async def test_the_home_list_shows_a_run_another_process_added(
 
 
 async def test_documented_keys_scroll_a_pane(open_app: OpenApp, engine: Engine) -> None:
-    async with open_app(NEW_RUN, size=(80, 24)) as (app, pilot):
-        for step in ("angles", "outline", "draft"):
+    # A whole-article polish (tech-article's is per section now, each section short).
+    plain = Start(prefill=Prefill(install_plain(engine.home), {"topic": "LMDB"}, autostart=True))
+    async with open_app(plain, size=(80, 24)) as (app, pilot):
+        for step in ("ideas", "draft"):
             await wait_settled(pilot, app, step)
             await pilot.press("1")
         screen = await wait_settled(pilot, app, "polish")
