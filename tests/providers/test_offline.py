@@ -64,3 +64,33 @@ async def test_paces_at_the_requested_rate() -> None:
     )
     assert count == 21
     assert time.monotonic() - start >= 20 / 200
+
+
+def test_the_shipped_steps_are_followed_item_sections_and_feedback() -> None:
+    """tech-article offline: a list to choose from, an outline of sections with notes, a section
+    written about its own heading and notes (the first opens with a hook), feedback visible."""
+    from writeit.domain.outline import parse_items, parse_sections
+    from writeit.engine.prompts import with_feedback
+
+    angles = compose("Suggest five distinct angles.", "writer", "angles", INPUTS)
+    chosen = parse_items(angles)[2]
+    assert len(parse_items(angles)) == 5
+    outline = compose(f"Write an outline. Use this angle:\n{chosen}\n", "writer", "outline", INPUTS)
+    sections = parse_sections(outline)
+    assert outline.splitlines()[0] == f"# {chosen.split('**')[1]}" and len(sections) == 6
+    assert all(s.notes.count("\n- ") >= 2 for s in sections)  # three or four notes each
+    first, second = sections[0], sections[1]
+    prompt = f'The whole outline:\n{outline}\n\nWrite the section "{second.title}", covering these notes:\n{second.notes}\n\nWrite 150 words.\n'
+    text = compose(prompt, "editor", "draft", INPUTS)
+    notes = [n[2:].strip() for n in second.notes.splitlines() if n.startswith("- ")]
+    assert text.startswith(f"{second.title} starts with") and all(
+        n[:1].lower() + n[1:] in text for n in notes
+    )
+    opening = prompt.replace(second.title, first.title).replace(second.notes, first.notes)
+    assert not compose(opening, "editor", "draft", INPUTS).startswith(first.title)  # a hook
+    revised = compose(with_feedback(prompt, "More numbers", text), "editor", "draft", INPUTS)
+    assert revised.startswith("*Revised to follow your note: More numbers*")
+    redone = compose(
+        with_feedback("Suggest five angles.", "Shorter", angles), "writer", "angles", INPUTS
+    )
+    assert redone.startswith("*Revised to follow your note: Shorter*") and parse_items(redone)
