@@ -285,8 +285,9 @@ def _draft(voice: Voice, rng: random.Random, fill: dict[str, str], prompt: str) 
         body = [("The problem", ""), ("How it works", ""), ("In practice", "")]
     pool = rng.sample(SENTENCES, len(SENTENCES))
     title = re.search(r"^#\s+(.+)$", prompt, re.MULTILINE)
+    # Titled by the outline, else by a headline chosen as an item (blog-post), else the topic.
     out = [
-        f"# {title.group(1).strip() if title else fill['T']}",
+        f"# {title.group(1).strip() if title else _chosen_angle(prompt) or fill['T']}",
         "",
         rng.choice(voice.openers).format(**fill),
         "",
