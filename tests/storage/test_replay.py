@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import lmdb
 import pytest
 
 from writeit.domain.errors import IllegalTransition
@@ -25,6 +26,7 @@ from writeit.domain.events import (
 from writeit.domain.fold import apply, fold
 from writeit.domain.models import PipelineRun
 from writeit.domain.status import ResponseStatus
+from writeit.storage.scan import scan_counted, scan_values
 from writeit.storage.store import Store
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -98,3 +100,22 @@ def test_store_replay_and_time_travel_equal_the_events_applied(tmp_path: Path) -
         assert store.replay(RUN) == _one_by_one(events) == store.load_run(RUN)
         for n in (1, 5, 9, len(events) - 3):
             assert store.state_at(RUN, n) == _one_by_one(events[: n + 1])
+
+
+def test_a_counted_scan_reads_a_prefix_or_says_it_cannot(tmp_path: Path) -> None:
+    env = lmdb.open(str(tmp_path / "scan"), max_readers=4)
+    with env.begin(write=True) as txn:
+        for prefix in (b"a:", b"b:", b"c:"):
+            for i in range(4):
+                txn.put(prefix + b"%03d" % i, prefix + b"%d" % i)
+        txn.delete(b"b:001")  # a gap: b: holds 3 keys
+    with env.begin() as txn:
+        assert (
+            scan_counted(txn, b"a:", 4)
+            == scan_values(txn, b"a:")
+            == [b"a:0", b"a:1", b"a:2", b"a:3"]
+        )
+        assert scan_counted(txn, b"a:", 2) == [b"a:0", b"a:1"]
+        assert scan_counted(txn, b"b:", 4) is None  # would read c:000: the caller scans instead
+        assert scan_counted(txn, b"c:", 5) is None and scan_counted(txn, b"d:", 1) is None
+    env.close()

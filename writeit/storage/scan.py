@@ -41,6 +41,21 @@ def scan_values(txn: Any, prefix: bytes, limit: int | None = None) -> list[bytes
     return out
 
 
+def scan_counted(txn: Any, prefix: bytes, count: int) -> list[bytes] | None:
+    """The `count` first values under `prefix`, or None when fewer than `count` keys are under it.
+
+    For a caller that knows how many keys there are (a run's events are numbered from 0 with no
+    gaps): a values-only cursor walk with no per-item check is about twice as fast as
+    `scan_values`. The keys in between are under `prefix` when the last one read is (a prefix's
+    keys are contiguous); otherwise the caller falls back to `scan_values`.
+    """
+    cur = txn.cursor()
+    if count <= 0 or not cur.set_range(prefix):
+        return None
+    values = list(islice(cur.iternext(keys=False), count))
+    return values if len(values) == count and cur.key().startswith(prefix) else None
+
+
 def scan_reverse(txn: Any, prefix: bytes, limit: int | None = None) -> Iterator[Pair]:
     """(key, value) under `prefix`, last key first (newest first for time-ordered keys)."""
     cur = txn.cursor()

@@ -25,7 +25,7 @@ from writeit.storage.datafile import check_data_file
 from writeit.storage.derive import derive, load_full, load_run_snapshot
 from writeit.storage.liveness import Owner
 from writeit.storage.migrations import migrate
-from writeit.storage.scan import last_key, scan, scan_reverse, scan_values
+from writeit.storage.scan import last_key, scan, scan_counted, scan_reverse, scan_values
 
 INITIAL_MAP_SIZE = 64 * 1024 * 1024
 SYNC_INTERVAL_S = 1.0
@@ -229,8 +229,14 @@ class Store:
     def _raw_events(self, run_id: str, upto: int | None) -> list[bytes]:
         prefix = keys.event_prefix(run_id)
         limit = None if upto is None else upto + 1
-        raws: list[bytes] = self._read(lambda txn: scan_values(txn, prefix, limit))
-        return unpack_all(raws)
+
+        def body(txn: Any) -> list[bytes]:
+            count = self._next_seq(txn, run_id)  # (seqs are dense: the count of events)
+            if limit is not None:
+                count = min(count, limit)
+            return scan_counted(txn, prefix, count) or scan_values(txn, prefix, limit)
+
+        return unpack_all(self._read(body))
 
     def replay(self, run_id: str) -> PipelineRun:
         """The state of a run rebuilt from its whole log (what snapshots must agree with)."""
