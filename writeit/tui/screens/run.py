@@ -24,6 +24,7 @@ from writeit.domain.models import PipelineRun, StepState
 from writeit.domain.rules import Action, Rules, rules
 from writeit.domain.status import RunStatus, StepStatus
 from writeit.tui.clipboard import article, copy, on_screen
+from writeit.tui.compositor import RegionCompositor
 from writeit.tui.messages import OpenRun
 from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.screens.dialogs import ConfirmDialog, ExportDialog, TextDialog
@@ -58,6 +59,7 @@ class RunScreen(WriteItScreen[None]):
 
     def __init__(self, run_id: str, *, stream: str | None = None, step: str | None = None) -> None:
         super().__init__()
+        self._compositor = RegionCompositor()  # streaming panes repaint their dirty rows only
         self.run_id = run_id
         self.stream_first = stream
         self.pending_pick: int | None = None

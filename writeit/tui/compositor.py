@@ -1,0 +1,55 @@
+"""A compositor that repaints only the rows each dirty region covers, widget by widget.
+
+Textual's compositor paints a partial update by rendering every widget that overlaps the box
+around *all* dirty regions, over the widget's whole height. Four streaming panes in a 2x2 grid
+dirty a row or two each per frame, so that box is nearly the whole screen and every frame
+walked every line of every pane (cache lookups, filters, crops) to repaint eight rows. Here
+each widget is rendered only over the rows of the dirty regions that touch it; the chops,
+spans and output are Textual's own, so what reaches the terminal is the same.
+
+It overrides a private method of Textual's `Compositor` (pinned below 9 in pyproject.toml);
+tests/tui/test_compositor.py replays streamed frames onto a virtual terminal and checks the
+result equals a full repaint, so a Textual change that breaks the assumption fails there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual._compositor import ChopsUpdate, Compositor
+from textual.geometry import Region
+from textual.strip import Strip
+
+
+class RegionCompositor(Compositor):
+    """`Compositor` whose partial updates render widgets over their dirty rows only."""
+
+    _dirty: list[Region] | None = None  # the regions of the partial update being painted
+
+    def render_partial_update(self) -> ChopsUpdate | None:
+        self._dirty = list(self._dirty_regions)
+        try:
+            return super().render_partial_update()
+        finally:
+            self._dirty = None
+
+    def _get_renders(
+        self, crop: Region | None = None
+    ) -> Iterable[tuple[Region, Region, list[Strip]]]:
+        dirty = self._dirty
+        if dirty is None or crop is None:  # a full update: Textual's own way
+            yield from super()._get_renders(crop)
+            return
+        for widget, (region, clip) in self.visible_widgets.items():
+            visible = region.intersection(clip)
+            rows = [
+                (max(r.y, visible.y), min(r.bottom, visible.bottom))
+                for r in dirty
+                if r.overlaps(visible)
+            ]
+            if not rows:
+                continue
+            top, bottom = min(r[0] for r in rows), max(r[1] for r in rows)
+            band = Region(visible.x, top, visible.width, bottom - top)
+            # The band is passed as the clip, so Textual's chopper aligns these strips with it
+            yield region, band, widget.render_lines(band.translate(-region.offset))
