@@ -122,7 +122,9 @@ class Structure:
         items = self.items()
         if items:
             self._item = min(self._item, len(items) - 1)
-            picker.show_items(items, self._item, "↑/↓ move · enter or 1-9 chooses (of the ▸ pane)")
+            picker.show_items(
+                items, self._item, "↑/↓ move · enter or a number chooses in the ▸ pane"
+            )
         else:
             picker.display = False
 

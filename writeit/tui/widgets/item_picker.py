@@ -57,12 +57,14 @@ class ItemPicker(Static):
 
     def show_items(self, items: list[Item], cursor: int, keys: str) -> None:
         start = min(max(0, cursor - WINDOW // 2), max(0, len(items) - WINDOW))
+        # One row per item: its first line cut to what is left beside "▸ pane 1 · 1. ".
+        width = max(30, (self.size.width or self.app.size.width) - 18)
         text = Text.assemble((f"Choose one of {len(items)} items", "bold"), f"  {keys}")
         for i, item in enumerate(items[start : start + WINDOW], start):
             mark = "▸" if i == cursor else " "
             style = "reverse" if i == cursor else ""
             which = "1. whole response:" if item.index is None else f"{item.index + 1}."
             text.append(f"\n{mark} pane {item.position + 1} · {which} ", style=style)
-            text.append(first_line(item.text), style=style)
+            text.append(first_line(item.text, width), style=style)
         self.update(text)
         self.display = True
