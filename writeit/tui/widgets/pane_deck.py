@@ -46,7 +46,7 @@ class PaneDeck(Container):
             for other in self.boxes.values():
                 other.display = other is box
         self.panes = box.panes
-        if any(p.live for p in box.panes) and self._ticker is not None:
+        if self._ticker is not None and any(p.live for b in self.boxes.values() for p in b.panes):
             self._ticker.resume()
 
     async def prebuild(self, run: PipelineRun) -> None:
@@ -119,17 +119,29 @@ class PaneDeck(Container):
         above = stack[stack.index(self.screen) + 1 :]
         return all(isinstance(s, ModalScreen) for s in above)
 
+    def _live_elsewhere(self) -> list[ResponsePane]:
+        """Streaming panes of the steps not on screen."""
+        return [p for box in self.boxes.values() if not box.display for p in box.panes if p.live]
+
     def _tick(self) -> None:
-        """One frame: show new text in every live pane (only while the screen is visible)."""
+        """One frame: show new text in every live pane (only while the screen is visible).
+
+        A step streaming off screen takes its text every `HEADER_EVERY` frames too, so going
+        back to it shows at once instead of drawing seconds of text in the keypress's frame.
+        """
         live = [p for p in self.panes if p.live]
-        if not live and self._ticker is not None:
+        elsewhere = self._live_elsewhere()
+        if not live and not elsewhere and self._ticker is not None:
             self._ticker.pause()
             return
         if not self._visible():
             return
         self._frames += 1
-        headers = self._frames % HEADER_EVERY == 0
+        slow = self._frames % HEADER_EVERY == 0
         for pane in live:
             pane.flush()
-            if headers:
+            if slow:
                 pane.refresh_header()
+        if slow:
+            for pane in elsewhere:
+                pane.flush()

@@ -1,0 +1,53 @@
+"""A step that streams while the writer reads another keeps taking its text, so going back to it
+shows the text at once; then the keys a writer presses next still work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fake_llm_server import FakeLLMServer, Scenario
+from stores import open_engine
+
+from writeit.tui.app import Start, create_app
+from writeit.tui.screens.new_run import Prefill
+
+from .helpers import run_screen, wait_settled, wait_until
+
+OUTLINE = tuple(f"## Section {i}\n- a note about part {i}\n\n" for i in range(40))
+
+
+async def test_panes_of_a_step_streaming_off_screen_keep_up(
+    home: Path, fake_llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-for-the-stand-in")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.openai_base_url)
+    fake_llm.script(Scenario(text="1. An angle\n2. Another angle"), Scenario(text="1. A third"))
+    fake_llm.default = Scenario(chunks=OUTLINE, token_delay=0.05)  # the outline: about 2 s
+    engine, _ = open_engine(home)
+    models = {"*": ["openai:gpt-5.4-mini"] * 2}
+    start = Start(prefill=Prefill("tech-article", {"topic": "tea"}, models=models, autostart=True))
+    with engine:
+        app = create_app(home, engine, start)
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = await wait_settled(pilot, app, "angles")
+            await pilot.press("1")  # choose the first angle: the outline starts streaming
+            await wait_until(pilot, lambda: screen.viewed == "outline" and screen.panes)
+            outline = list(screen.panes)
+            assert all(p.live for p in outline)
+            await pilot.press("left")
+            await wait_until(pilot, lambda: screen.viewed == "angles")
+            shown = [len(p.view.source) for p in outline]
+            await wait_until(
+                pilot,
+                lambda: all(len(p.view.source) > n for p, n in zip(outline, shown, strict=True)),
+                what="the outline's hidden panes to take new text",
+            )
+            assert all(p.live for p in outline), "the outline should still be streaming"
+            await pilot.press("right")
+            await wait_until(pilot, lambda: screen.viewed == "outline")
+            await pilot.press("tab")
+            await wait_until(pilot, lambda: app.focused is outline[0].body, what="tab's focus")
+            assert run_screen(app) is screen
+            await pilot.press("c")  # cancel the streams: the next key still answers
+            await wait_settled(pilot, app, "outline")
