@@ -31,7 +31,8 @@ LONG = " ".join(f"word{i}" for i in range(400)) + "."
 def with_history(home: Path, fake_llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> Engine:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-for-the-stand-in")
     monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.openai_base_url)
-    fake_llm.default = Scenario(text="A short answer.")
+    # Brief, with one level-2 heading: tech-article's outline gives its draft one section.
+    fake_llm.default = Scenario(text="## A short answer\n- briefly")
     engine = Engine.open(home)
 
     async def earlier() -> None:
