@@ -101,7 +101,8 @@ class HomeScreen(WriteItScreen[None]):
             table.add_column(column, key=column)
         table.focus()
         self._show_models()
-        self._show_catalog_problems()
+        self.query_one("#catalog-notice").display = False
+        self._check_catalog()
         self.set_interval(WATCH_S, self._check_for_new_runs)
 
     def _show_models(self) -> None:
@@ -121,12 +122,20 @@ class HomeScreen(WriteItScreen[None]):
         else:
             notice.update(Text.assemble(("New runs use: ", "bold"), plain(models)))
 
-    def _show_catalog_problems(self) -> None:
-        """A broken pipeline or style of the writer's is named here, never silently dropped."""
+    @work(thread=True, group="catalog", exit_on_error=False)
+    def _check_catalog(self) -> None:
+        """A broken pipeline or style of the writer's is named here, never silently dropped.
+
+        Off the UI thread: parsing every YAML file took about a tenth of the time to the
+        first frame, which need not wait for it.
+        """
         problems = self.engine.pipelines().problems + self.engine.styles().problems
-        notice = self.query_one("#catalog-notice", Static)
-        notice.display = bool(problems)
         if problems:
+            self.app.call_from_thread(self._show_catalog_problems, problems)
+
+    def _show_catalog_problems(self, problems: list[str]) -> None:
+        for notice in self.query("#catalog-notice").results(Static):
+            notice.display = True
             notice.update(
                 plain(
                     "Skipped broken files (fix them, or run writeit validate):\n"
