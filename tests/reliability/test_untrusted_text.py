@@ -20,6 +20,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from plain_pipeline import install_plain
 from stores import open_engine
 
 from writeit.cli.main import main
@@ -85,7 +86,8 @@ def test_model_text_is_shown_as_plain_text(
     hostile: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     topic = "tabs\x1b[31m red topic"
-    argv = ["run", "tech-article", "-i", f"topic={topic}", "-m", "hostile:text", "--json"]
+    # every step picked whole (the article is then the hostile text itself): the plain pipeline
+    argv = ["run", install_plain(hostile), "-i", f"topic={topic}", "-m", "hostile:text", "--json"]
     assert main(argv) == 0
     out = capsys.readouterr()
     assert_plain("run stderr", out.err)
@@ -126,7 +128,8 @@ def test_control_codes_in_provider_errors_are_not_printed(
 def test_exports_drop_control_sequences_and_keep_the_rest(
     hostile: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["run", "tech-article", "-i", "topic=t", "-m", "hostile:text", "--json"]) == 0
+    plain = install_plain(hostile)  # text without headings: no sections to draft per section
+    assert main(["run", plain, "-i", "topic=t", "-m", "hostile:text", "--json"]) == 0
     run_id = json.loads(capsys.readouterr().out)["run_id"]
     assert main(["export", run_id, "-f", "yaml"]) == 0
     yaml_path = Path(capsys.readouterr().out.strip())
