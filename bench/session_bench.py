@@ -8,6 +8,10 @@ reads the resident set (/proc/self/statm) and the process CPU spent on that run.
 memory (RssAnon) over runs 11..N (the first ten warm caches up: imports, styles), in MiB per
 run. Mapped file pages (RssFile, mostly the LMDB store, which grows with every run kept) are
 reported beside it, not counted.
+
+What a session keeps after warm-up (bench/README.md, session): one home-table row per run (at
+most a page of 60) and bounded caches; RssAnon also steps up 1-3 MB at unpredictable runs (the
+allocator's arenas, not objects), which the slope counts.
 """
 
 from __future__ import annotations
