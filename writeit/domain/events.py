@@ -11,9 +11,13 @@ from writeit.domain.models import StepState, TokenUsage
 from writeit.domain.provenance import ParagraphSource
 from writeit.domain.status import ResponseStatus, RunStatus
 
+# Schemas are built on first use, not on import: building the events' validators was about a
+# fifth of the TUI's import time before its first frame, which never decodes an event.
+_DEFERRED = ConfigDict(defer_build=True)
+
 
 class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     run_id: str
     at: datetime
@@ -177,5 +181,5 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 
-EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
-EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event, config=_DEFERRED)
+EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event], config=_DEFERRED)
