@@ -260,7 +260,10 @@ async def main(home):
         run = engine.start_run("tech-article", {"topic": "crash safety"})
         for step in run.step_order:
             await engine.run_step(run.run_id, step)
-            engine.pick(run.run_id, 0, step=step)
+            if engine.load(run.run_id).steps[step].sections:  # draft, polish: per section
+                engine.accept_all(run.run_id, step=step)
+            else:
+                engine.pick(run.run_id, 0, step=step)
         engine.branch(run.run_id, "draft")
 
 asyncio.run(main(sys.argv[1]))

@@ -27,6 +27,14 @@ from writeit.engine import Engine
 from writeit.storage.store import Store
 
 
+def choose(engine: Engine, run_id: str, step: str, index: int) -> str:
+    """Pick response `index` of `step`; a step written per section (tech-article's draft and
+    polish) takes the first completed response of every section instead."""
+    if engine.load(run_id).steps[step].sections:
+        return engine.accept_all(run_id, step=step)
+    return engine.pick(run_id, index, step=step)
+
+
 async def writer(home: Path, runs: int, map_size: int) -> tuple[int, int]:
     store = Store(home / "writeit.lmdb", map_size=map_size)
     grown = 0
@@ -56,11 +64,11 @@ async def writer(home: Path, runs: int, map_size: int) -> tuple[int, int]:
                 await engine.run_step(run_id, step)
                 if step == "outline" and i % 2 == 0:
                     await engine.regenerate(run_id, step=step, feedback="shorter, please")
-                run_id = engine.pick(run_id, i % 2, step=step)
+                run_id = choose(engine, run_id, step, i % 2)
             if i % 3 == 0:
                 child = engine.branch(run_id, "draft")
                 await engine.run_step(child, "draft")
-                engine.pick(child, 0, step="draft")
+                choose(engine, child, "draft", 0)
             if i % 4 == 1:
                 engine.archive(run_id)
     finally:
@@ -121,7 +129,7 @@ async def streamer(home: Path, run_id: str) -> None:
     try:
         for step in engine.load(run_id).step_order:
             await engine.run_step(run_id, step)
-            engine.pick(run_id, 0, step=step)
+            choose(engine, run_id, step, 0)
             (home / f"picked-{step}").touch()
             deadline = time.monotonic() + 60
             while not (home / f"go-{step}").exists() and time.monotonic() < deadline:
