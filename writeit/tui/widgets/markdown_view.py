@@ -24,6 +24,7 @@ from rich.style import Style
 from rich.text import Text
 from rich.theme import Theme
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -188,6 +189,9 @@ class MarkdownView(ScrollView, can_focus=True):
     }
     """
 
+    class Sized(Message):
+        """The view has its first width (panes of hidden steps can be drawn at it too)."""
+
     def __init__(self, text: str = "", *, live: bool, classes: str | None = None) -> None:
         super().__init__(classes=classes)
         self._committed = ""
@@ -259,11 +263,24 @@ class MarkdownView(ScrollView, can_focus=True):
         self._style = None
         self._cache.clear()
 
+    @property
+    def text_width(self) -> int:
+        return self._width
+
+    def prepare(self, width: int) -> None:
+        """Draw at `width` while still hidden, so the first frame showing it only paints."""
+        if width and not self._width:
+            self._width = width
+            self._rerender()
+
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
         if width and width != self._width:  # hidden (width 0): keep the lines for later
+            first = not self._width
             self._width = width
             self._rerender()
+            if first:
+                self.post_message(self.Sized())
 
     def _rerender(self) -> None:
         self._cache.clear()

@@ -50,11 +50,28 @@ class PaneDeck(Container):
             self._ticker.resume()
 
     async def prebuild(self, run: PipelineRun) -> None:
-        """Build the other steps' panes while idle, so moving to them is only a toggle."""
+        """Build the other steps' panes while idle, so moving to them is only a toggle.
+
+        A hidden pane has no width, so its text would be drawn as Markdown in the frame that
+        first shows it (the slowest `left` of the render bench); panes laid out like the ones
+        on screen get their width now and draw while idle.
+        """
         for name in run.step_order:
             step = run.steps[name]
             if name not in self.boxes and step.response_ids and not step.sections:
                 await self._box_for(run, name, "", hidden=True)
+        self._prepare_hidden()
+
+    def on_markdown_view_sized(self) -> None:
+        """A pane on screen got its width: draw the hidden steps laid out like it."""
+        self._prepare_hidden()
+
+    def _prepare_hidden(self) -> None:
+        shown = next((b for b in self.boxes.values() if b.display), None)
+        width = shown.text_width if shown is not None else 0
+        for box in self.boxes.values():
+            if width and shown is not None and not box.display and box.count == shown.count:
+                box.prepare(width)
 
     async def _box_for(
         self,

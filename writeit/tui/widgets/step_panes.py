@@ -78,7 +78,7 @@ class StepPanes(Container):
             for position, rid in enumerate(shown)
         ]
         self.flag_twins()
-        count = len(self.panes) + (self.edited is not None)
+        self.count = count = len(self.panes) + (self.edited is not None)
         self.set_class(count > 3, "-grid")
         self.styles.grid_size_columns = 3 if count > 6 else 2
 
@@ -98,6 +98,16 @@ class StepPanes(Container):
         found = twins([p.response.content for p in self.panes])
         for pane, others in zip(self.panes, found, strict=True):
             pane.set_twins([self.panes[j].position + 1 for j in others])
+
+    @property
+    def text_width(self) -> int:
+        """The width its panes draw text at (0 until laid out)."""
+        return max((pane.view.text_width for pane in self.panes), default=0)
+
+    def prepare(self, width: int) -> None:
+        """Draw the panes' text at `width` before they are first shown (see PaneDeck)."""
+        for pane in self.panes:
+            pane.view.prepare(width)
 
     def mark_picked(self, selected: int | None) -> None:
         self.done = self.done or selected is not None
