@@ -60,6 +60,16 @@ def start_section(step: StepState, e: StepStarted) -> None:
     section.response_ids = [r.response_id for r in e.responses]
 
 
+def assembled(step: StepState) -> str:
+    """A section step's text from its chosen sections, in outline order under their headings."""
+    return assemble(step.title, [(s.title, s.content or "") for s in step.sections])
+
+
+def edited_whole(step: StepState) -> bool:
+    """Whether the writer's edit of a section step's whole text went forward (not its picks)."""
+    return bool(step.sections) and step.content is not None and step.content != assembled(step)
+
+
 def pick_section(step: StepState, e: ResponsePicked) -> bool:
     """Record a section's pick; True when every section now has one (the step completes)."""
     assert e.section is not None
@@ -73,7 +83,7 @@ def pick_section(step: StepState, e: ResponsePicked) -> bool:
     section.content = r.content
     if not all(s.picked for s in step.sections):
         return False
-    step.content = assemble(step.title, [(s.title, s.content or "") for s in step.sections])
+    step.content = assembled(step)
     step.selected = None
     return True
 

@@ -18,6 +18,7 @@ from writeit.domain.errors import WriteItError
 from writeit.domain.outline import parse_sections
 from writeit.domain.pipeline import PipelineConfig, StepSpec
 from writeit.domain.rules import Action
+from writeit.domain.sections import edited_whole
 from writeit.domain.status import StepStatus
 from writeit.tui.screens.dialogs import TextDialog
 from writeit.tui.widgets.item_picker import Item, ItemPicker, items_of
@@ -68,10 +69,20 @@ class Structure:
         return chosen if 0 <= chosen < len(step.sections) else default
 
     def panes_step(self) -> StepState:
-        """What the pane deck shows for the viewed step: the section under the cursor, or all."""
+        """What the pane deck shows for the viewed step: the section under the cursor, or all.
+
+        When the writer's edit of the whole step went forward, it is shown first beside the
+        section's responses (and none of them is marked as what went forward)."""
         step = self.screen.step_state
         k = self.section
-        return section_view(step, k) if k is not None else step
+        if k is None:
+            return step
+        view = section_view(step, k)
+        if edited_whole(step):
+            view = view.model_copy(
+                update={"selected": None, "content": step.content, "status": StepStatus.COMPLETED}
+            )
+        return view
 
     def items(self) -> list[Item]:
         """The items to choose from: only on an item step still waiting for its pick."""
