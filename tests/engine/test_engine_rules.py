@@ -33,7 +33,7 @@ step_idx = st.one_of(st.none(), st.integers(min_value=0, max_value=3))
 ACTION = st.one_of(
     st.tuples(st.just("start"), st.sampled_from(["tech-article", "blog-post"])),
     st.tuples(st.just("pick"), run_idx, step_idx, st.integers(min_value=0, max_value=2)),
-    st.tuples(st.just("edit"), run_idx, step_idx),
+    st.tuples(st.just("edit"), run_idx, step_idx, st.integers(min_value=0, max_value=1)),
     st.tuples(st.just("feedback"), run_idx, step_idx),
     st.tuples(st.just("regenerate"), run_idx, step_idx),
     st.tuples(st.just("branch"), run_idx, step_idx),
@@ -75,8 +75,10 @@ async def perform(engine: Engine, kind: str, run_id: str, step: str, index: int)
     if kind == "pick":
         engine.pick(run_id, index, step=step)
     elif kind == "edit":
-        # With a level-2 heading: an edited outline still gives tech-article's draft a section.
-        engine.edit(run_id, "# My own take\n\n## Written by hand\n- mine\n", step=step)
+        # Edit 1 has no level-2 heading: an outline edited so has no sections to draft, and
+        # the rulebook must refuse to start the draft as the engine does.
+        heading = "" if index % 2 else "## Written by hand\n"
+        engine.edit(run_id, f"# My own take\n\n{heading}- mine\n", step=step)
     elif kind == "feedback":
         await engine.regenerate(run_id, step=step, feedback="more concrete, please")
     elif kind == "regenerate":
@@ -92,10 +94,11 @@ async def guarded(w: World, action: tuple[Any, ...]) -> None:
     if run is None:
         return
     step = step_name(run, action[2])
-    index = action[3] if kind == "pick" else 0
+    index = action[3] if kind in ("pick", "edit") else 0  # an edit's: with or without ##
     verdict: Rules = w.engine.rules(run, step)
-    item_step = w.engine.pipeline_of(run).config.step(step).select == "item"
-    assert verdict == rules(run, step, False, item_step=item_step), "nothing streams in between"
+    spec = w.engine.pipeline_of(run).config.step(step)
+    direct = rules(run, step, False, item_step=spec.select == "item", sections_of=spec.sections_of)
+    assert verdict == direct, "nothing streams in between"
     reason = verdict.why_not(GUARDED[kind], index if kind == "pick" else None)
     runs_before = w.run_ids()
     SEEN[f"{kind} {'allowed' if reason is None else 'refused'}"] += 1

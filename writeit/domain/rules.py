@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from writeit.domain.models import AIResponse, PipelineRun, StepState
-from writeit.domain.outline import parse_items
+from writeit.domain.outline import parse_items, parse_sections
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 
 
@@ -118,13 +118,15 @@ def rules(
     *,
     section: int | None = None,
     item_step: bool = False,
+    sections_of: str | None = None,
 ) -> Rules:
     """What may be done on `run` with step `viewed` on screen (default: the current step).
 
     `streaming` says whether this process streams a step of the run right now; responses
     another process streams show as `streaming` in the run itself. On a section step, picks
     count within `section` (default: the first section still open); on an item step
-    (`item_step`), a pick may name an item of the response's list.
+    (`item_step`), a pick may name an item of the response's list. A section step
+    (`sections_of` names its source) cannot start while its source has no level-2 heading.
     """
     order = run.step_order
     name = viewed or run.current_step or order[-1]
@@ -169,6 +171,13 @@ def rules(
         elif any(not s.picked for s in step.sections):
             # An edit replaces the step's whole text; a section's own text comes from a pick.
             refused[Action.EDIT] = "pick every section first; then the whole text can be edited"
+        if sections_of is not None and not step.sections:
+            source = run.steps[sections_of].content or ""
+            if not parse_sections(source):
+                refused[Action.REGENERATE] = (
+                    f"'{sections_of}' has no level-2 heading (## ...) to draft sections from: "
+                    f"edit it to add some"
+                )
 
     pick_refused: dict[int, str] = {}
     pickable: list[int] = []

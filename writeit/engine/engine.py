@@ -275,9 +275,16 @@ class Engine:
         """The rulebook's answer for `run` with `viewed` (and on a section step, `section`) on
         screen, as this process sees it."""
         name = viewed or run.current_step or run.step_order[-1]
-        item_step = self.pipeline_of(run).config.step(name).select == "item"
+        spec = self.pipeline_of(run).config.step(name)
         streaming = self.is_streaming(run.run_id)
-        return rules(run, viewed, streaming, section=section, item_step=item_step)
+        return rules(
+            run,
+            viewed,
+            streaming,
+            section=section,
+            item_step=spec.select == "item",
+            sections_of=spec.sections_of,
+        )
 
     def save_preference(self, key: str, value: str) -> None:
         """Keep a preference the writer chose in the app (the theme) in config.yaml."""

@@ -142,7 +142,14 @@ class RunScreen(WriteItScreen[None]):
         section, items = self.structure.section, self.structure.item_step
         key = (id(self.run), self.run.last_seq, self.viewed, self.streaming, section)
         if self._verdict is None or self._verdict[0] != key:
-            verdict = rules(self.run, self.viewed, self.streaming, section=section, item_step=items)
+            verdict = rules(
+                self.run,
+                self.viewed,
+                self.streaming,
+                section=section,
+                item_step=items,
+                sections_of=self.structure.source,
+            )
             self._verdict = (key, verdict)
         return self._verdict[1]
 
