@@ -11,6 +11,7 @@ from fake_llm_server import FakeLLMServer, Scenario
 from plain_pipeline import install_plain
 from stores import open_engine
 
+from writeit.domain.status import ResponseStatus
 from writeit.engine import Engine
 from writeit.tui.app import Start, create_app
 from writeit.tui.screens.new_run import Prefill
@@ -20,7 +21,7 @@ from writeit.tui.widgets.pane_deck import PaneDeck
 from .conftest import OpenApp
 from .helpers import run_screen, wait_settled, wait_until
 
-OUTLINE = tuple(f"## Section {i}\n- a note about part {i}\n\n" for i in range(40))
+OUTLINE = tuple(f"## Section {i}\n- a note about part {i}\n\n" for i in range(600))
 
 
 async def test_panes_of_a_step_streaming_off_screen_keep_up(
@@ -29,7 +30,7 @@ async def test_panes_of_a_step_streaming_off_screen_keep_up(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-for-the-stand-in")
     monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.openai_base_url)
     fake_llm.script(Scenario(text="1. An angle\n2. Another angle"), Scenario(text="1. A third"))
-    fake_llm.default = Scenario(chunks=OUTLINE, token_delay=0.05)  # the outline: about 2 s
+    fake_llm.default = Scenario(chunks=OUTLINE, token_delay=0.02)  # 12 s: c cancels it
     engine, _ = open_engine(home)
     models = {"*": ["openai:gpt-5.4-mini"] * 2}
     start = Start(prefill=Prefill("tech-article", {"topic": "tea"}, models=models, autostart=True))
@@ -57,6 +58,8 @@ async def test_panes_of_a_step_streaming_off_screen_keep_up(
             assert run_screen(app) is screen
             await pilot.press("c")  # cancel the streams: the next key still answers
             await wait_settled(pilot, app, "outline")
+            step = engine.load(screen.run_id).steps["outline"]
+            assert {r.status for r in step.responses.values()} == {ResponseStatus.CANCELLED}
 
 
 async def test_a_finished_step_off_screen_is_drawn_before_it_is_first_shown(

@@ -263,6 +263,11 @@ class MarkdownView(ScrollView, can_focus=True):
         self._style = None
         self._cache.clear()
 
+    def on_mount(self) -> None:
+        # Textual styles a scrollbar the first time focus moves within its pane, and setting
+        # its rules then asks for a screen layout in the frame that answers `tab`; style it now.
+        self.app.stylesheet.apply(self.vertical_scrollbar)
+
     @property
     def text_width(self) -> int:
         return self._width
