@@ -73,6 +73,7 @@ class PanesApp(App[None]):
     CSS = """
     #grid { grid-size: 2 2; }
     .pane { border: round $accent; }
+    .pane:focus-within { border: round red; }
     .head { height: 1; }
     """
 
@@ -111,6 +112,7 @@ async def test_every_streamed_frame_on_a_terminal_equals_a_full_repaint() -> Non
         screen = app.screen
         views = list(screen.query(MarkdownView))
         heads = list(screen.query(".head").results(Static))
+        panes = list(screen.query(".pane"))
         for frame in range(60):
             for view in rng.sample(views, rng.randint(1, 4)):
                 words = rng.choices(WORDS, k=rng.randint(1, 6))
@@ -119,6 +121,10 @@ async def test_every_streamed_frame_on_a_terminal_equals_a_full_repaint() -> Non
                 rng.choice(heads).update(f"header {frame}")
             if frame == 40:
                 app.notify("a toast over the panes")
+            if frame % 15 == 7:
+                rng.choice(views).focus()  # a pane's border changes colour
+            if frame % 10 == 3:  # a container's own cells change (no layout): it must repaint
+                rng.choice(panes).border_title = f"title {frame}"
             await pilot.pause()
             screen._on_timer_update()  # paint what is still pending, then compare
             partial += sum(isinstance(u, ChopsUpdate) for u in updates)

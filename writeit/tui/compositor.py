@@ -40,6 +40,7 @@ class RegionCompositor(Compositor):
         if dirty is None or crop is None:  # a full update: Textual's own way
             yield from super()._get_renders(crop)
             return
+        painted: list[Region] = []  # the bands of the widgets in front (visible_widgets order)
         for widget, (region, clip) in self.visible_widgets.items():
             visible = region.intersection(clip)
             rows = [
@@ -51,5 +52,30 @@ class RegionCompositor(Compositor):
                 continue
             top, bottom = min(r[0] for r in rows), max(r[1] for r in rows)
             band = Region(visible.x, top, visible.width, bottom - top)
+            if widget.children and covered(band, painted):
+                continue  # a container wholly behind its children here: none of it shows
+            painted.append(band)
             # The band is passed as the clip, so Textual's chopper aligns these strips with it
             yield region, band, widget.render_lines(band.translate(-region.offset))
+
+
+def covered(band: Region, front: list[Region]) -> bool:
+    """Whether every cell of `band` lies in one of the `front` regions.
+
+    The chopper takes each cell from the front-most widget that has it, with no blending, so a
+    widget covered here would be rendered and cut into strips only to be thrown away (the
+    screen, the pane deck and the grid behind four panes: half the strips of a step change).
+    """
+    overlapping = [f for f in front if f.overlaps(band)]
+    for y in band.line_range:
+        spans = sorted((f.x, f.right) for f in overlapping if f.y <= y < f.bottom)
+        reach = band.x
+        for x1, x2 in spans:
+            if x1 > reach:
+                return False
+            reach = max(reach, x2)
+            if reach >= band.right:
+                break
+        if reach < band.right:
+            return False
+    return True
