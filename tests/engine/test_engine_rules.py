@@ -125,7 +125,7 @@ async def guarded(w: World, action: tuple[Any, ...]) -> None:
 async def cancel_midway(w: World, action: tuple[Any, ...]) -> None:
     """Stream the current step, check the refusals while it streams, then cancel it."""
     run = w.run(action[1])
-    if run is None or not rules(run).allows(Action.REGENERATE):
+    if run is None or not w.engine.rules(run).allows(Action.REGENERATE):
         return
     engine = w.engine
     task = asyncio.create_task(engine.regenerate(run.run_id))

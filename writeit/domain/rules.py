@@ -175,8 +175,8 @@ def rules(
             source = run.steps[sections_of].content or ""
             if not parse_sections(source):
                 refused[Action.REGENERATE] = (
-                    f"'{sections_of}' has no level-2 heading (## ...) to draft sections from: "
-                    f"edit it to add some"
+                    f"step '{name}' drafts one section per level-2 heading (## ...) of "
+                    f"'{sections_of}', and '{sections_of}' has none: edit it to add sections"
                 )
 
     pick_refused: dict[int, str] = {}
