@@ -91,6 +91,15 @@ def parse_sections(text: str) -> list[Section]:
     return sections
 
 
+def no_sections(step: str, source: str) -> str:
+    """Why section step `step` cannot start: `source`'s text has no level-2 heading (one
+    sentence, for the rulebook's refusal and the engine's own check alike)."""
+    return (
+        f"step '{step}' drafts one section per level-2 heading (## ...) of '{source}', "
+        f"and '{source}' has none: edit it to add sections"
+    )
+
+
 def outline_title(text: str) -> str | None:
     """The first level-1 heading's text, if the outline has one."""
     tokens = _tokens(text)

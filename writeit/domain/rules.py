@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from writeit.domain.models import AIResponse, PipelineRun, StepState
-from writeit.domain.outline import parse_items, parse_sections
+from writeit.domain.outline import no_sections, parse_items, parse_sections
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 
 
@@ -174,10 +174,7 @@ def rules(
         if sections_of is not None and not step.sections:
             source = run.steps[sections_of].content or ""
             if not parse_sections(source):
-                refused[Action.REGENERATE] = (
-                    f"step '{name}' drafts one section per level-2 heading (## ...) of "
-                    f"'{sections_of}', and '{sections_of}' has none: edit it to add sections"
-                )
+                refused[Action.REGENERATE] = no_sections(name, sections_of)
 
     pick_refused: dict[int, str] = {}
     pickable: list[int] = []

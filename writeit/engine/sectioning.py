@@ -17,7 +17,7 @@ from writeit.domain.errors import WriteItError
 from writeit.domain.events import ResponseStub, SectionPlan, SectionsPlanned, StepStarted
 from writeit.domain.fold import apply
 from writeit.domain.models import PipelineRun
-from writeit.domain.outline import outline_title, parse_sections
+from writeit.domain.outline import no_sections, outline_title, parse_sections
 from writeit.domain.pipeline import PipelineConfig
 from writeit.domain.style import StylePrimer
 from writeit.engine.fanout import StreamJob
@@ -36,10 +36,7 @@ def plan_event(
     text = run.steps[source].content or ""
     sections = parse_sections(text)
     if not sections:
-        raise WriteItError(
-            f"step '{step}' drafts one section per level-2 heading (## ...) of '{source}', "
-            f"and '{source}' has none: edit it to add sections"
-        )
+        raise WriteItError(no_sections(step, source))
     return SectionsPlanned(
         run_id=run.run_id,
         at=at,

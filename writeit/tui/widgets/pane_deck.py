@@ -68,10 +68,11 @@ class PaneDeck(Container):
 
     def _prepare_hidden(self) -> None:
         shown = next((b for b in self.boxes.values() if b.display), None)
-        width = shown.text_width if shown is not None else 0
+        if shown is None or not shown.text_width:
+            return  # nothing on screen is laid out yet
         for box in self.boxes.values():
-            if width and shown is not None and not box.display and box.count == shown.count:
-                box.prepare(width)
+            if not box.display and box.count == shown.count:
+                box.prepare(shown.text_width)
 
     async def _box_for(
         self,
