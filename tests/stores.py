@@ -8,11 +8,12 @@ itself, injects it (`Engine(home, store=store)`) and looks it up here by its eng
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from pathlib import Path
 from typing import Any
 
-from writeit.engine import Engine
+from writeit.engine import Engine, PickStrategy
 from writeit.storage.store import Store
 
 _STORES: weakref.WeakKeyDictionary[Engine, Store] = weakref.WeakKeyDictionary()
@@ -40,3 +41,18 @@ def store_of(engine: Engine) -> Store:
         return _STORES[engine]
     except KeyError:
         raise LookupError("this engine was not built by tests/stores.open_engine") from None
+
+
+def finished_run(engine: Engine, pipeline: str, topic: str) -> str:
+    """A run of `pipeline` streamed to its end, the first response picked at each step, from
+    a test outside any event loop (each call runs its own loop and closes the engine's async
+    resources in it); the run's id."""
+    run = engine.start_run(pipeline, {"topic": topic})
+
+    async def go() -> str:
+        try:
+            return (await engine.run_to_end(run.run_id, PickStrategy.parse("first"))).run_id
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(go())

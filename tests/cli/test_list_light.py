@@ -3,7 +3,6 @@ and says exactly what the engine's own page would."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -11,26 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from stores import finished_run
 
-from writeit.engine import Archived, Engine, PickStrategy, RunQuery, RunRow, run_rows
+from writeit.engine import Archived, Engine, RunQuery, RunRow, run_rows
 
 LIST_AND_MODULES = (
     "import sys\nfrom writeit.cli import main\ncode = main(sys.argv[1:])\n"
     "print('MODULES', ' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
     "raise SystemExit(code)"
 )
-
-
-def finished(engine: Engine, topic: str) -> str:
-    run = engine.start_run("blog-post", {"topic": topic})
-
-    async def go() -> str:
-        try:
-            return (await engine.run_to_end(run.run_id, PickStrategy.parse("first"))).run_id
-        finally:
-            await engine.aclose()
-
-    return asyncio.run(go())
 
 
 def listing(home: Path, *argv: str) -> tuple[str, set[str]]:
@@ -53,7 +41,7 @@ def engine_rows(engine: Engine, query: RunQuery) -> list[RunRow]:
 @pytest.fixture
 def runs(home: Path) -> list[str]:
     with Engine.open(home) as engine:
-        ids = [finished(engine, topic) for topic in ("kelp", "tides", "moss")]
+        ids = [finished_run(engine, "blog-post", topic) for topic in ("kelp", "tides", "moss")]
         engine.archive(ids[1])
     return ids
 

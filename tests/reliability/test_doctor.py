@@ -11,33 +11,21 @@ import json
 from pathlib import Path
 
 import pytest
-from stores import open_engine
+from stores import finished_run, open_engine
 
 from writeit.domain.errors import WriteItError
-from writeit.engine import Archived, Engine, PickStrategy, RunQuery
+from writeit.engine import Archived, Engine, RunQuery
 from writeit.storage import keys
 from writeit.storage.store import Store
 
 from .support import check_store, run_cli
 
 
-def finished_run(engine: Engine, topic: str) -> str:
-    run = engine.start_run("tech-article", {"topic": topic})
-
-    async def go() -> str:
-        try:
-            return (await engine.run_to_end(run.run_id, PickStrategy.parse("first"))).run_id
-        finally:
-            await engine.aclose()
-
-    return asyncio.run(go())
-
-
 def populate(home: Path) -> tuple[list[str], str]:
     """Three finished runs and a branch of the first; returns the run ids and the branch."""
     engine, _ = open_engine(home)
     with engine:
-        ids = [finished_run(engine, f"topic {i}") for i in range(3)]
+        ids = [finished_run(engine, "tech-article", f"topic {i}") for i in range(3)]
         branch = engine.branch(ids[0], "draft")
     return ids, branch
 
