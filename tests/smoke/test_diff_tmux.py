@@ -3,10 +3,7 @@ are in the headers; `d` goes back to the Markdown and `1` still picks."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,19 +15,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def term(home: Path) -> Iterator[Terminal]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed: this test drives the real app in tmux")
-    env = {
-        "WRITEIT_HOME": str(home),
-        "WRITEIT_OFFLINE_TPS": "400",
-        "TERM": "xterm-256color",
-        "PATH": os.environ.get("PATH", ""),
-    }
-    args = ["new", "tech-article", "--input", "'topic=LMDB side by side'"]
-    terminal = Terminal([sys.executable, "-m", "writeit", *args], env)
-    yield terminal
-    terminal.close()
+def term(terminal: Callable[..., Terminal]) -> Terminal:
+    return terminal(
+        ["new", "tech-article", "--input", "'topic=LMDB side by side'"], WRITEIT_OFFLINE_TPS="400"
+    )
 
 
 def test_d_lights_differences_in_place_then_d_and_1_answer(term: Terminal, home: Path) -> None:

@@ -3,10 +3,7 @@ back, and the saved text goes forward (a branch when it changes a past step)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,20 +24,12 @@ def editor(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def term(home: Path, editor: Path) -> Iterator[Terminal]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed: this test drives the real app in tmux")
-    env = {
-        "WRITEIT_HOME": str(home),
-        "WRITEIT_OFFLINE_TPS": "400",
-        "TERM": "xterm-256color",
-        "PATH": os.environ.get("PATH", ""),
-        "EDITOR": str(editor),
-    }
-    args = ["new", "tech-article", "--input", "'topic=LMDB in an editor'"]
-    terminal = Terminal([sys.executable, "-m", "writeit", *args], env)
-    yield terminal
-    terminal.close()
+def term(terminal: Callable[..., Terminal], editor: Path) -> Terminal:
+    return terminal(
+        ["new", "tech-article", "--input", "'topic=LMDB in an editor'"],
+        WRITEIT_OFFLINE_TPS="400",
+        EDITOR=str(editor),
+    )
 
 
 def test_capital_e_round_trip_then_a_past_step_branches(term: Terminal, home: Path) -> None:

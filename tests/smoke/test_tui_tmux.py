@@ -3,14 +3,11 @@ with `x` and `enter` (the default format)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -51,30 +48,6 @@ class Terminal:
 
     def close(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
-
-
-@pytest.fixture
-def terminal(home: Path) -> Iterator[Callable[[list[str]], Terminal]]:
-    if shutil.which("tmux") is None:
-        pytest.fail(
-            "tmux is not installed: this test drives the real app in tmux (.ci/run installs it)"
-        )
-    opened: list[Terminal] = []
-
-    def start(args: list[str]) -> Terminal:
-        env = {
-            "WRITEIT_HOME": str(home),
-            "WRITEIT_OFFLINE_TPS": "200",
-            "TERM": "xterm-256color",
-            "PATH": os.environ.get("PATH", ""),
-        }
-        term = Terminal([sys.executable, "-m", "writeit", *args], env)
-        opened.append(term)
-        return term
-
-    yield start
-    for term in opened:
-        term.close()
 
 
 def test_new_run_picked_through_every_step_then_exported(
