@@ -10,14 +10,13 @@ from pathlib import Path
 
 import lmdb
 import pytest
-from stores import open_engine
+from stores import finished_run, open_engine
 
 from writeit.domain.errors import WriteItError
 from writeit.storage import keys
 from writeit.storage.store import Store
 
 from .support import run_cli, store_path
-from .test_doctor import finished_run
 
 
 def one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> str:
@@ -36,7 +35,7 @@ def populated(home: Path) -> Path:
     engine, _ = open_engine(home)
     with engine:
         for i in range(3):
-            finished_run(engine, f"topic {i}")
+            finished_run(engine, "tech-article", f"topic {i}")
     return store_path(home) / "data.mdb"
 
 
