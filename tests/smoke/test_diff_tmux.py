@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_tui_tmux import Terminal  # tests/smoke is on sys.path (pytest's prepend mode)
+from terminal import Terminal  # tests/smoke is on sys.path (prepend mode)
 
 from writeit.engine import Engine, RunQuery
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def term(terminal: Callable[..., Terminal]) -> Terminal:
     return terminal(
-        ["new", "tech-article", "--input", "'topic=LMDB side by side'"], WRITEIT_OFFLINE_TPS="400"
+        ["new", "tech-article", "--input", "topic=LMDB side by side"], WRITEIT_OFFLINE_TPS="400"
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_tui_tmux import Terminal  # tests/smoke is on sys.path (pytest's prepend mode)
+from terminal import Terminal  # tests/smoke is on sys.path (prepend mode)
 
 from writeit.engine import Engine, RunQuery
 
@@ -26,7 +26,7 @@ def editor(tmp_path: Path) -> Path:
 @pytest.fixture
 def term(terminal: Callable[..., Terminal], editor: Path) -> Terminal:
     return terminal(
-        ["new", "tech-article", "--input", "'topic=LMDB in an editor'"],
+        ["new", "tech-article", "--input", "topic=LMDB in an editor"],
         WRITEIT_OFFLINE_TPS="400",
         EDITOR=str(editor),
     )

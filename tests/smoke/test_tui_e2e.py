@@ -10,107 +10,24 @@ help, `escape` closes it) must be answered. tmux is required: `.ci/run` installs
 from __future__ import annotations
 
 import re
-import shlex
-import shutil
-import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from terminal import EXITED, Terminal  # tests/smoke is on sys.path (prepend mode)
 
 pytestmark = pytest.mark.slow
-EXITED = "WRITEIT-EXITED"
 TITLE = re.compile(r"tech-article · Trees in tmux · run ([0-9a-f]{8})")
 
 
-def flat(screen: str) -> str:
-    """The screen's text with line breaks and runs of spaces as one space (titles wrap at 80)."""
-    return " ".join(screen.split())
-
-
-class Terminal:
-    """One detached tmux session of the given size running one command."""
-
-    def __init__(self, command: list[str], env: dict[str, str], size: tuple[int, int]) -> None:
-        self.name = f"writeit-e2e-{uuid.uuid4().hex[:8]}"
-        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        line = f"env {exports} {shlex.join(command)}; echo {EXITED} $?; sleep 120"
-        width, height = size
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
-             line],
-            check=True,
-        )  # fmt: skip
-        self.log: list[str] = []
-
-    def screen(self) -> str:
-        out = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
-        )
-        return out.stdout
-
-    def press(self, key: str) -> None:
-        self.log.append(key)
-        subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
-
-    def wait_for(self, predicate: Callable[[str], object], what: str, timeout: float = 30) -> str:
-        """Poll the screen until `predicate(flat text)` holds; fail showing the screen."""
-        deadline = time.monotonic() + timeout
-        while True:
-            text = self.screen()
-            if predicate(flat(text)):
-                return flat(text)
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"timed out waiting for {what} after keys {self.log}; screen:\n{text}"
-                )
-            time.sleep(0.1)
-
-    def answers(self) -> None:
-        """A following key is answered: `?` opens the help over the screen, `escape` closes it."""
-        before = self.wait_for(lambda s: "Keys:" not in s, "no help on screen")
-        self.press("?")
-        self.wait_for(lambda s: "Keys: Run" in s, "the help to open")
-        self.press("Escape")
-        self.wait_for(lambda s: "Keys:" not in s and TITLE.search(s), "the help to close")
-        assert TITLE.search(before)
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
-
-
-def writeit_command() -> list[str]:
-    """The installed `writeit` console script next to this Python, as a user would run it."""
-    script = Path(sys.executable).with_name("writeit")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "writeit"]
-
-
-@pytest.fixture
-def terminal(home: Path) -> Iterator[Callable[[list[str], tuple[int, int]], Terminal]]:
-    if shutil.which("tmux") is None:
-        pytest.fail(
-            "tmux is not installed: the TUI end-to-end tests drive the real app in tmux "
-            "(.ci/run installs it; apt-get install tmux)"
-        )
-    opened: list[Terminal] = []
-
-    def start(args: list[str], size: tuple[int, int]) -> Terminal:
-        env = {
-            "WRITEIT_HOME": str(home),
-            "WRITEIT_OFFLINE_TPS": "200",
-            "TERM": "xterm-256color",
-            "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
-        }
-        term = Terminal([*writeit_command(), *args], env, size)
-        opened.append(term)
-        return term
-
-    yield start
-    for term in opened:
-        term.close()
+def answers(term: Terminal) -> None:
+    """A following key is answered: `?` opens the help over the screen, `escape` closes it."""
+    before = term.wait_for(lambda s: "Keys:" not in s, "no help on screen")
+    term.press("?")
+    term.wait_for(lambda s: "Keys: Run" in s, "the help to open")
+    term.press("Escape")
+    term.wait_for(lambda s: "Keys:" not in s and TITLE.search(s), "the help to close")
+    assert TITLE.search(before)
 
 
 def title_run(screen: str) -> str:
@@ -131,13 +48,13 @@ def waiting_on(step: str) -> Callable[[str], bool]:
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_branch_tree_edit_export_quit(
-    terminal: Callable[[list[str], tuple[int, int]], Terminal], home: Path, size: tuple[int, int]
+    terminal: Callable[..., Terminal], home: Path, size: tuple[int, int]
 ) -> None:
     term = terminal(["new", "tech-article", "-i", "topic=Trees in tmux"], size)
     screen = term.wait_for(waiting_on("angles"), "angles to finish streaming")
     parent = title_run(screen)
     assert "branch of" not in screen
-    term.answers()
+    answers(term)
 
     # b, y: a branch of the run at angles, on screen at once, streaming angles again
     term.press("b")
@@ -150,14 +67,14 @@ def test_branch_tree_edit_export_quit(
     assert child != parent
     screen = term.wait_for(waiting_on("angles"), "the branch's angles to finish streaming")
     assert title_run(screen) == child
-    term.answers()
+    answers(term)
 
     # 1 picks on the branch and the branch's next step starts
     term.press("1")
     term.wait_for(lambda s: "✓ angles" in s and "outline —" in s, "the branch's outline to start")
     screen = term.wait_for(waiting_on("outline"), "the branch's outline to finish")
     assert title_run(screen) == child
-    term.answers()
+    answers(term)
 
     # t shows the family; up and enter open the parent
     term.press("t")
@@ -173,7 +90,7 @@ def test_branch_tree_edit_export_quit(
     )
     screen = term.wait_for(waiting_on("angles"), "the parent's angles")
     assert "branch of" not in screen.split("angles —")[0]
-    term.answers()
+    answers(term)
 
     # on the parent: 1 picks, left goes back to the finished angles, e + ctrl+s edits it, and
     # the edit continues in a new branch (the parent is kept as it was)
@@ -193,7 +110,7 @@ def test_branch_tree_edit_export_quit(
     )
     edited = title_run(screen)
     term.wait_for(waiting_on("outline"), "the edited branch's outline to finish")
-    term.answers()
+    answers(term)
 
     # x, enter: exported as the default format, where the notice says
     term.press("x")
@@ -204,7 +121,7 @@ def test_branch_tree_edit_export_quit(
     assert len(exports) == 1, sorted((home / "exports").iterdir())
     text = exports[0].read_text()
     assert "topic: Trees in tmux" in text and f"parent_run_id: {parent}" in text
-    term.answers()
+    answers(term)
 
     # r streams again; ctrl+q asks first while it streams (y quits), and the process exits
     term.press("r")

@@ -4,58 +4,21 @@ with `x` and `enter` (the default format)."""
 from __future__ import annotations
 
 import re
-import subprocess
-import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from terminal import Terminal  # tests/smoke is on sys.path (prepend mode)
 
 pytestmark = pytest.mark.slow
 
 
-class Terminal:
-    """One detached tmux session running a command at 120x36."""
-
-    def __init__(self, command: list[str], env: dict[str, str]) -> None:
-        self.name = f"writeit-{uuid.uuid4().hex[:8]}"
-        exports = " ".join(f"{k}={v}" for k, v in env.items())
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", "120", "-y", "36",
-             f"env {exports} {' '.join(command)}; sleep 30"],
-            check=True,
-        )  # fmt: skip
-
-    def screen(self) -> str:
-        out = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
-        )
-        return out.stdout
-
-    def press(self, key: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
-
-    def wait_for(self, predicate: Callable[[str], bool], what: str, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            text = self.screen()
-            if predicate(text):
-                return text
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; screen:\n{text}")
-            time.sleep(0.1)
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
-
-
 def test_new_run_picked_through_every_step_then_exported(
-    terminal: Callable[[list[str]], Terminal], home: Path
+    terminal: Callable[..., Terminal], home: Path
 ) -> None:
     """tech-article: an angle chosen as an item (`1`: item 1 of the highlighted pane), the
     outline picked (`1`), its sections drafted (`r`) and accepted (`A`), the same for polish."""
-    term = terminal(["new", "tech-article", "--input", "'topic=LMDB in tmux'"])
+    term = terminal(["new", "tech-article", "--input", "topic=LMDB in tmux"])
     term.wait_for(
         lambda s: "angles —" in s and "Choose one item:" in s and "▸ pane 1 · 1." in s,
         "the angles' items and what the keys do",
@@ -83,12 +46,12 @@ def test_new_run_picked_through_every_step_then_exported(
 
 
 def test_long_article_section_by_section_in_few_keys(
-    terminal: Callable[[list[str]], Terminal], home: Path
+    terminal: Callable[..., Terminal], home: Path
 ) -> None:
     """Issue 11 as a new user tries it: choose an angle (enter), pick the outline (1), see
     and draft its sections (r), accept every section (A), then the same for polish: 6 keys
     after the inputs (the goal is at most 4 + 7 + 2), each answered on screen."""
-    term = terminal(["new", "long-article", "--input", "'topic=SQLite in tmux'"])
+    term = terminal(["new", "long-article", "--input", "topic=SQLite in tmux"])
     term.wait_for(lambda s: "Choose one of" in s and "▸ pane 1 · 1." in s, "the angles' items")
     term.press("Enter")
     term.wait_for(lambda s: "outline —" in s and "Pick one to continue" in s, "the outline")
