@@ -75,17 +75,19 @@ async def test_stitch_provenance_in_event_history_export_and_branches(
 async def test_shuffled_headless_run_records_the_display_order_and_counts_in_it(
     engine: Engine,
 ) -> None:
-    run = engine.start_run("blog-post", {"topic": "tea"})
-    done = await engine.run_to_end(run.run_id, PickStrategy.parse("2"), shuffle=True)
-    assert done.status is RunStatus.COMPLETED
-    picks = [e for e in engine.history(run.run_id) if isinstance(e, ResponsePicked)]
-    assert picks
-    # blog-post's ideas step chooses an item: --pick 2 is item 2 there, not response 2.
-    assert [(p.step, p.item) for p in picks] == [("ideas", 1), ("draft", None), ("polish", None)]
-    for pick in picks:
-        assert pick.shown_order == display_order(pick.candidates)
-        if pick.item is None:
-            assert pick.response_id == pick.shown_order[1]  # --pick 2: the second one shown
+    # Each run shuffles its own way (seeded by fresh response ids): six runs see both orders.
+    for topic in ("tea", "coffee", "cocoa", "mate", "chai", "kvass"):
+        run = engine.start_run("blog-post", {"topic": topic})
+        done = await engine.run_to_end(run.run_id, PickStrategy.parse("2"), shuffle=True)
+        assert done.status is RunStatus.COMPLETED
+        picks = [e for e in engine.history(run.run_id) if isinstance(e, ResponsePicked)]
+        # blog-post's ideas step chooses an item: --pick 2 is item 2 there, not response 2.
+        steps = [(p.step, p.item) for p in picks]
+        assert steps == [("ideas", 1), ("draft", None), ("polish", None)]
+        for pick in picks:
+            assert pick.shown_order == display_order(pick.candidates)
+            # item 2 of the first pane shown; otherwise the second pane shown
+            assert pick.response_id == pick.shown_order[0 if pick.item is not None else 1]
 
 
 async def test_leaderboard_counts_picks_and_a_stitch_as_a_tie(

@@ -547,7 +547,7 @@ class Engine:
                         f"{self.budget(run_id).describe()}; its streams stopped with their text"
                     )
             if run.steps[step].sections or self.pipeline_of(run).config.step(step).select:
-                run = self.load(self._auto_pick(run, step, strategy))
+                run = self.load(self._auto_pick(run, step, strategy, shuffle))
                 continue
             try:
                 # --shuffle: shown in the run screen's order, and --pick N counts in it
@@ -559,24 +559,29 @@ class Engine:
             run = self.load(self.pick(run_id, index, step=step, shown_order=order))
         return run
 
-    def _auto_pick(self, run: PipelineRun, step: str, strategy: PickStrategy) -> str:
-        """A headless pick on an item step (an item) or a section step (every open section)."""
+    def _auto_pick(self, run: PipelineRun, step: str, strategy: PickStrategy, shuffle: bool) -> str:
+        """A headless pick on an item step (an item) or a section step (every open section),
+        counted in the shuffled display order with `shuffle`, as on screen."""
         state = run.steps[step]
+
+        def shown(ids: list[str]) -> list[str] | None:
+            return display_order(ids) if shuffle else None
+
         try:
             if not state.sections:
-                index, item = strategy.choose_item(state)
-                return self.pick(run.run_id, index, step=step, item=item)
-            chosen = {
-                k: strategy.choose_section(state, k)
-                for k, s in enumerate(state.sections)
-                if not s.picked
+                order = shown(state.response_ids)
+                index, item = strategy.choose_item(state, order)
+                return self.pick(run.run_id, index, step=step, item=item, shown_order=order)
+            orders = {
+                k: shown(s.response_ids) for k, s in enumerate(state.sections) if not s.picked
             }
+            chosen = {k: strategy.choose_section(state, k, o) for k, o in orders.items()}
         except WriteItError as exc:
             self.mark_error(run.run_id, str(exc))
             raise
         target = run.run_id
         for k, index in chosen.items():
-            target = self.pick(target, index, step=step, section=k)
+            target = self.pick(target, index, step=step, section=k, shown_order=orders[k])
         return target
 
     def fanout_sizes(self, run: PipelineRun) -> dict[str, int]:

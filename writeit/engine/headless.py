@@ -46,46 +46,48 @@ class PickStrategy:
                 )
 
     def choose(self, step: StepState, shown_order: list[str] | None = None) -> int:
-        """The 0-based index this strategy picks among a finished step's responses; with a
-        `shown_order` (a shuffled display), `N` counts in that order, as the TUI's keys do."""
-        responses = step.ordered_responses()
-        usable = [i for i, r in enumerate(responses) if r.usable]
+        """The 0-based index (in the step's order) this strategy picks among a finished step's
+        responses. With a `shown_order` (a shuffled display) every choice is made as a writer
+        sees the panes: `N` counts in that order, `first` is the first shown."""
+        shown = _positions(step, shown_order)
+        responses = [step.responses[step.response_ids[i]] for i in shown]
+        usable = [k for k, r in enumerate(responses) if r.usable]
         # Automatic picks take only complete answers, never the partial text of a failed stream.
-        complete = [i for i in usable if responses[i].status is ResponseStatus.COMPLETED]
+        complete = [k for k in usable if responses[k].status is ResponseStatus.COMPLETED]
         number = self.number
         if not (complete if number is None else usable):
             reasons = "; ".join(f"{r.model_ref}: {r.error or r.status.value}" for r in responses)
             raise WriteItError(f"step '{step.name}': no response to pick ({reasons})")
         if self.how == "first":
-            return complete[0]
+            return shown[complete[0]]
         if self.how == "longest":
-            return max(complete, key=lambda i: len(responses[i].content))
+            return shown[max(complete, key=lambda k: len(responses[k].content))]
         assert number is not None
-        index = number - 1
-        if index >= len(responses):
+        if number > len(responses):
             raise WriteItError(f"step '{step.name}': there is no response {number}")
-        if shown_order:
-            index = step.response_ids.index(shown_order[index])
-        if index not in usable:
+        if number - 1 not in usable:
             raise WriteItError(
-                f"step '{step.name}': response {number} is {responses[index].status}"
+                f"step '{step.name}': response {number} is {responses[number - 1].status}"
             )
-        return index
+        return shown[number - 1]
 
-    def choose_item(self, step: StepState) -> tuple[int, int | None]:
+    def choose_item(
+        self, step: StepState, shown_order: list[str] | None = None
+    ) -> tuple[int, int | None]:
         """(response, item) this strategy picks on an item step: `first` the first item of the
         first complete response, `longest` the longest item of any, `N` item N of the first
-        complete response that lists N items. A step whose responses list nothing is picked
-        whole (item None), as the TUI allows."""
-        responses = step.ordered_responses()
-        lists = {
-            i: parse_items(r.content)
-            for i, r in enumerate(responses)
-            if r.status is ResponseStatus.COMPLETED
-        }
-        listed = {i: items for i, items in lists.items() if items}
+        complete response that lists N items, "first" as shown when `shown_order` is given. A
+        step whose responses list nothing is picked whole (item None), as the TUI allows."""
+        listed: dict[int, list[str]] = {}
+        for i in _positions(step, shown_order):
+            response = step.responses[step.response_ids[i]]
+            if response.status is ResponseStatus.COMPLETED and (
+                items := parse_items(response.content)
+            ):
+                listed[i] = items
         if not listed:
-            return (self.choose(step) if self.number is None else self._whole(step)), None
+            whole = self if self.number is None else PickStrategy("first")
+            return whole.choose(step, shown_order), None
         if self.how == "longest":
             return max(
                 ((i, k) for i, items in listed.items() for k in range(len(items))),
@@ -101,11 +103,9 @@ class PickStrategy:
             f"but the responses list at most {most}"
         )
 
-    def _whole(self, step: StepState) -> int:
-        """A numbered strategy on an item step without lists: the first complete response."""
-        return PickStrategy("first").choose(step)
-
-    def choose_section(self, step: StepState, section: int) -> int:
+    def choose_section(
+        self, step: StepState, section: int, shown_order: list[str] | None = None
+    ) -> int:
         """The index (within `section`) this strategy picks among a section's responses."""
         own = step.sections[section]
         view = StepState(
@@ -114,4 +114,10 @@ class PickStrategy:
             response_ids=list(own.response_ids),
             responses={r: step.responses[r] for r in own.response_ids if r in step.responses},
         )
-        return self.choose(view)
+        return self.choose(view, shown_order)
+
+
+def _positions(step: StepState, shown_order: list[str] | None) -> list[int]:
+    """Indices into `step.response_ids` of its responses, in the order shown (default: its own)."""
+    ids = step.response_ids
+    return [ids.index(r) for r in (shown_order or ids) if r in step.responses]
