@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from writeit.tui.compositor import RegionCompositor
+from writeit.tui.screens.base import WriteItScreen
 from writeit.tui.widgets.markdown_view import MarkdownView
 
 SIZE = (100, 30)
@@ -55,7 +56,7 @@ class VirtualTerminal:
                 x += 1
 
 
-class Panes(Screen[None]):
+class Panes(WriteItScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._compositor = RegionCompositor()

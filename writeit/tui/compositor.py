@@ -48,15 +48,29 @@ class RegionCompositor(Compositor):
                 for r in dirty
                 if r.overlaps(visible)
             ]
-            if not rows:
-                continue
-            top, bottom = min(r[0] for r in rows), max(r[1] for r in rows)
-            band = Region(visible.x, top, visible.width, bottom - top)
-            if widget.children and covered(band, painted):
-                continue  # a container wholly behind its children here: none of it shows
-            painted.append(band)
-            # The band is passed as the clip, so Textual's chopper aligns these strips with it
-            yield region, band, widget.render_lines(band.translate(-region.offset))
+            for top, bottom in merged(rows):
+                band = Region(visible.x, top, visible.width, bottom - top)
+                if widget.children and covered(band, painted):
+                    continue  # a container wholly behind its children here: none of it shows
+                painted.append(band)
+                # The band is passed as the clip, so Textual's chopper aligns its strips with it
+                yield region, band, widget.render_lines(band.translate(-region.offset))
+
+
+def merged(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Row spans `[top, bottom)` joined where they touch or overlap, top to bottom.
+
+    A widget is rendered over each run of dirty rows, not from the first to the last: the
+    rows between two panes' text (their borders and headers, unchanged) are left alone, and a
+    container behind both panes stays wholly covered, so it is not rendered at all.
+    """
+    out: list[tuple[int, int]] = []
+    for top, bottom in sorted(rows):
+        if out and top <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], bottom))
+        else:
+            out.append((top, bottom))
+    return out
 
 
 def covered(band: Region, front: list[Region]) -> bool:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 
 if TYPE_CHECKING:
     from textual.signal import Signal
@@ -34,6 +36,10 @@ class WriteItScreen(Screen[R]):
     """A screen of the WriteIt app (`HELP` is shown at the top of `?`)."""
 
     HELP = ""
+    # Textual repaints the whole screen when focus moves (`Reactive` repaints by default), which
+    # costs a full frame per `tab` while panes stream. The widgets whose focus styles change
+    # repaint themselves, so the screen need not (tests/tui/test_compositor.py checks the cells).
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     @property
     def wapp(self) -> Services:

@@ -74,4 +74,4 @@ class KeyBar(Static):
         line = key_line(screen)
         if line != self._shown:
             self._shown = line
-            self.update(line)
+            self.update(line, layout=False)  # one line high whatever it says

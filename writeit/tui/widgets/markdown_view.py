@@ -203,6 +203,7 @@ class MarkdownView(ScrollView, can_focus=True):
         self._live = live
         self._style: Style | None = None
         self._cache: dict[int, Strip] = {}
+        self._laid_out: tuple[Size, Size, Size, bool] | None = None  # see `_size_updated`
         text = strip_control(text)
         cut, self._in_fence = committable(text, False) if live else (len(text), False)
         self._committed, self._tail = text[:cut], text[cut:]
@@ -310,6 +311,24 @@ class MarkdownView(ScrollView, can_focus=True):
             self._resize_virtual(size)
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """Update the scrollbar only when what it shows can have changed.
+
+        Textual's `ScrollView` compares the size the layout offers with its own scrollable
+        size, which differ whenever the text is longer than the view, so every screen layout
+        refreshed the scrollbar of every such view: a third of the frame that shows another
+        step (4 scrollbars of 18 rows). The bar depends on the view's size, its scrollable size
+        (`_resize_virtual` keeps that current) and whether it is shown.
+        """
+        key = (size, container_size, self.virtual_size, self.show_vertical_scrollbar)
+        if key == self._laid_out:
+            return False
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        self._laid_out = (size, container_size, self.virtual_size, self.show_vertical_scrollbar)
+        return changed
 
     def _resize_virtual(self, size: Size) -> None:
         """Set the scrollable size without a screen layout when only the scrollbar changes.
