@@ -13,6 +13,7 @@ from writeit.domain.config import RetryConfig, UserConfig
 from writeit.domain.status import ResponseStatus, StepStatus
 from writeit.tui.app import Start, create_app
 from writeit.tui.screens.new_run import Prefill
+from writeit.tui.widgets.item_picker import ItemPicker
 
 from .helpers import shown, wait_settled, wait_until
 
@@ -23,6 +24,11 @@ THOUGHT = "PRIVATE-REASONING about angles"
 def openai_env(fake_llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-for-the-stand-in")
     monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.openai_base_url)
+
+
+def cursor_line(picker: ItemPicker) -> str:
+    """The picker's row under the cursor (`▸ pane N · k. text`)."""
+    return next((row for row in shown(picker).splitlines() if row.startswith("▸")), "")
 
 
 async def test_truncated_with_reasoning_is_shown_truthfully_and_can_be_picked(
@@ -57,7 +63,16 @@ async def test_truncated_with_reasoning_is_shown_truthfully_and_can_be_picked(
             await wait_until(pilot, lambda: THOUGHT in shown(reasoning), what="reasoning shown")
             await pilot.press("v")
             await wait_until(pilot, lambda: THOUGHT not in shown(reasoning), what="collapsed")
-            await pilot.press(str(screen.panes.index(cut) + 1))  # truncated can still be picked
+            # the truncated answer can still be chosen: down to its item (the panes are shown
+            # in a shuffled order), then enter
+            picker = screen.query_one(ItemPicker)
+            for _ in range(3):
+                if "An angle cut mid" in cursor_line(picker):
+                    break
+                await pilot.press("down")
+                await pilot.pause()
+            assert "An angle cut mid" in cursor_line(picker), shown(picker)
+            await pilot.press("enter")
             await wait_until(
                 pilot,
                 lambda: engine.load(screen.run_id).steps["angles"].status is StepStatus.COMPLETED,
