@@ -22,8 +22,12 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark")
 
 
-def _tokens(text: str) -> list[Token]:
-    return _parser().parse(text)
+@lru_cache(maxsize=128)
+def _tokens(text: str) -> tuple[Token, ...]:
+    """The text's tokens, kept for the texts read last: the run screen asks the rulebook on
+    every step it shows, and on an item step that counted every response's items again (a
+    markdown-it parse of each whole response, the largest part of a `left` onto angles)."""
+    return tuple(_parser().parse(text))
 
 
 @dataclass(frozen=True)

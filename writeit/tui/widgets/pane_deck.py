@@ -146,6 +146,9 @@ class PaneDeck(Container):
 
         A step streaming off screen takes its text every `HEADER_EVERY` frames too, so going
         back to it shows at once instead of drawing seconds of text in the keypress's frame.
+        Those refreshes are spread over the frames in between (pane k's header on its own
+        frame, the steps off screen on another): on one frame together they made it several
+        times slower than the rest, and a key pressed then waited for it.
         """
         live = [p for p in self.panes if p.live]
         elsewhere = self._live_elsewhere()
@@ -155,11 +158,11 @@ class PaneDeck(Container):
         if not self._visible():
             return
         self._frames += 1
-        slow = self._frames % HEADER_EVERY == 0
-        for pane in live:
+        phase = self._frames % HEADER_EVERY
+        for k, pane in enumerate(live):
             pane.flush()
-            if slow:
+            if phase == k * 2 % HEADER_EVERY:
                 pane.refresh_header()
-        if slow:
+        if phase == HEADER_EVERY - 1:
             for pane in elsewhere:
                 pane.flush()
