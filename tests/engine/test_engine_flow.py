@@ -39,6 +39,7 @@ async def test_full_run_has_two_offline_responses_per_step(engine: Engine) -> No
         assert set(picks) == {0}
     assert "LMDB in Python" in (run.article or "")
     assert engine.replay(run_id).model_dump() == run.model_dump()
+    assert not engine._streams._tasks  # nothing streams: no per-run entry kept (long sessions)
 
 
 async def test_prompts_chain_the_picked_text_and_the_style(engine: Engine) -> None:

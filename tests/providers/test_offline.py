@@ -37,6 +37,18 @@ def test_text_fits_the_step() -> None:
     assert len(polished) < len(draft) and polished.splitlines()[0] == draft.splitlines()[0]
 
 
+def test_angles_never_repeat_the_topics_own_ending() -> None:
+    """ "{T} in practice" around "compilers in practice" read "... in practice in practice"."""
+    seen = set()
+    for seed in range(12):
+        angles = compose(
+            "Suggest angles", "writer", "angles", {"topic": "compilers in practice"}, seed
+        )
+        assert "in practice in practice" not in angles.lower()
+        seen.add(angles)
+    assert len(seen) > 1  # the seeds draw different angles, so the frame had its chances
+
+
 def test_intent_prefers_the_step_name() -> None:
     assert intent_of("draft", "an outline and some angles") == "draft"
     assert intent_of("step2", "Outline the article") == "outline"

@@ -40,11 +40,14 @@ class Streams:
         )
         if spend is not None:
             self.spending[run_id] = spend
+        tasks = self._tasks.setdefault(run_id, set())
         try:
-            await fanout.run(jobs, self._tasks.setdefault(run_id, set()))
+            await fanout.run(jobs, tasks)
         finally:
             if spend is not None and self.spending.get(run_id) is spend:
                 del self.spending[run_id]
+            if not tasks and self._tasks.get(run_id) is tasks:
+                del self._tasks[run_id]  # nothing of the run streams: a long session keeps none
         log.store.sync()
 
     def cancel(self, run_id: str) -> int:

@@ -153,13 +153,22 @@ def _chosen_angle(prompt: str) -> str | None:
 
 
 def _angles(voice: Voice, rng: random.Random, fill: dict[str, str]) -> str:
-    frames = rng.sample(voice.angle_frames, 5)
+    frames = rng.sample([f for f in voice.angle_frames if _fits(f, fill["t"])], 5)
     lines = [f"Five angles for an article on {fill['t']}:", ""]
     for i, frame in enumerate(frames, 1):
         title = frame.format(**fill)
         why = rng.choice(voice.connectors)
         lines.append(f"{i}. **{title}** — {why} It speaks to {fill['a']} directly.")
     return "\n".join(lines) + "\n"
+
+
+def _fits(frame: str, topic: str) -> bool:
+    """Whether `frame` reads well around `topic`: "{T} in practice: ..." does not when the topic
+    already ends with "in practice" (it wrote "compilers in practice in practice")."""
+    if not frame.startswith("{T} "):
+        return True
+    words = frame[4:].split(":", 1)[0].lower()
+    return not topic.lower().endswith(words)
 
 
 def _outline(
