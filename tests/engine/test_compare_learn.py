@@ -108,6 +108,7 @@ async def test_leaderboard_counts_picks_and_a_stitch_as_a_tie(
     assert show_leaderboard(args, engine) == 0  # `writeit leaderboard --json`
     shown = json.loads(capsys.readouterr().out)
     assert shown["picks"] == steps + 1 and len(shown["position_bias"]["slots"]) == 2
+    assert shown["caution"].startswith(f"Only {steps + 1} picks")  # a handful: said to be rough
     assert show_leaderboard(argparse.Namespace(step=None, pipeline=None), engine) == 0
     out = capsys.readouterr().out
-    assert "offline:writer" in out and "Position bias" in out
+    assert "offline:writer" in out and "Position bias" in out and "rough" in out

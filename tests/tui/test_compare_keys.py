@@ -285,6 +285,7 @@ async def test_home_capital_l_shows_the_leaderboard(open_app: OpenApp, engine: E
         board = app.screen
         await wait_until(pilot, lambda: "Position bias" in shown(board.query_one("#board-summary")))
         assert board.query_one("DataTable").row_count == 2  # type: ignore[attr-defined]
+        assert "rough" in shown(board.query_one("#board-summary"))  # a few picks: said so
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.press("L")

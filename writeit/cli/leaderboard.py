@@ -16,6 +16,7 @@ def leaderboard_json(board: Leaderboard) -> dict[str, Any]:
     """The leaderboard for scripts: Elo with 95% intervals, counts, and every slot's pull."""
     return {
         "picks": board.picks,
+        "caution": board.caution,
         "models": [
             {
                 "model": r.model,
@@ -68,4 +69,6 @@ def show_leaderboard(args: argparse.Namespace, engine: Engine) -> int:
         f"{board.picks} picks. Position bias: {board.per_slot:+.0f} Elo per slot to the right "
         f"(95% CI {board.per_slot_low:+.0f} to {board.per_slot_high:+.0f}; {pulls})"
     )
+    if board.caution:
+        say(board.caution)
     return 0

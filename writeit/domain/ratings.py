@@ -47,6 +47,9 @@ class Rating:
     wins: float  # picks it won (a tie's share counted)
 
 
+FEW_PICKS = 30  # below this a rating's 95% interval spans hundreds of Elo
+
+
 @dataclass(frozen=True)
 class SlotBias:
     slot: int  # 0-based display slot (0 is the reference, always 0 Elo)
@@ -63,6 +66,17 @@ class Leaderboard:
     per_slot: float  # least-squares Elo change per slot to the right (the bias in one figure)
     per_slot_low: float
     per_slot_high: float
+
+    @property
+    def caution(self) -> str | None:
+        """A sentence for a small sample (None once there are enough picks): with ten picks the
+        bias came out at -650 Elo, right for its data but easy to take for a finding."""
+        if self.picks >= FEW_PICKS:
+            return None
+        return (
+            f"Only {self.picks} picks: the ratings and the bias are rough (see how wide the "
+            "intervals are) and settle as you pick more."
+        )
 
 
 Pattern = tuple[tuple[int, ...], tuple[int, ...]]  # model index per slot, winning slots

@@ -26,6 +26,7 @@ def bias_text(board: Leaderboard) -> Text:
         f"Position bias: {board.per_slot:+.0f} Elo per slot to the right "
         f"(95% CI {board.per_slot_low:+.0f} to {board.per_slot_high:+.0f}; {pulls}). ",
         ("Panes are shuffled, so this bias does not favour any model.", "dim"),
+        (f"\n{board.caution}" if board.caution else "", "italic"),
     )
 
 
