@@ -66,7 +66,7 @@ def show_leaderboard(args: argparse.Namespace, engine: Engine) -> int:
     say()
     pulls = ", ".join(f"slot {s.slot + 1} {s.elo:+.0f}" for s in board.slots[1:])
     say(
-        f"{board.picks} picks. Position bias: {board.per_slot:+.0f} Elo per slot to the right "
+        f"{board.counted}. Position bias: {board.per_slot:+.0f} Elo per slot to the right "
         f"(95% CI {board.per_slot_low:+.0f} to {board.per_slot_high:+.0f}; {pulls})"
     )
     if board.caution:

@@ -68,13 +68,17 @@ class Leaderboard:
     per_slot_high: float
 
     @property
+    def counted(self) -> str:
+        return f"{self.picks} pick{'' if self.picks == 1 else 's'}"
+
+    @property
     def caution(self) -> str | None:
         """A sentence for a small sample (None once there are enough picks): with ten picks the
         bias came out at -650 Elo, right for its data but easy to take for a finding."""
         if self.picks >= FEW_PICKS:
             return None
         return (
-            f"Only {self.picks} picks: the ratings and the bias are rough (see how wide the "
+            f"Only {self.counted}: the ratings and the bias are rough (see how wide the "
             "intervals are) and settle as you pick more."
         )
 

@@ -22,7 +22,7 @@ def bias_text(board: Leaderboard) -> Text:
     """The position bias in one line, with each slot's pull."""
     pulls = ", ".join(f"slot {s.slot + 1} {s.elo:+.0f}" for s in board.slots[1:])
     return Text.assemble(
-        (f"{board.picks} picks. ", "bold"),
+        (f"{board.counted}. ", "bold"),
         f"Position bias: {board.per_slot:+.0f} Elo per slot to the right "
         f"(95% CI {board.per_slot_low:+.0f} to {board.per_slot_high:+.0f}; {pulls}). ",
         ("Panes are shuffled, so this bias does not favour any model.", "dim"),
