@@ -43,15 +43,16 @@ class RegionCompositor(Compositor):
         painted: list[Region] = []  # the bands of the widgets in front (visible_widgets order)
         for widget, (region, clip) in self.visible_widgets.items():
             visible = region.intersection(clip)
-            rows = [
-                (max(r.y, visible.y), min(r.bottom, visible.bottom))
-                for r in dirty
-                if r.overlaps(visible)
-            ]
-            for top, bottom in merged(rows):
+            changed = [r.intersection(visible) for r in dirty if r.overlaps(visible)]
+            for top, bottom in merged([(r.y, r.bottom) for r in changed]):
                 band = Region(visible.x, top, visible.width, bottom - top)
-                if widget.children and covered(band, painted):
-                    continue  # a container wholly behind its children here: none of it shows
+                if widget.children and all(
+                    covered(r, painted) for r in changed if top <= r.y < bottom
+                ):
+                    # None of what changed here shows: a container behind its children (the
+                    # panes behind their text, the grid behind the panes). What did not change
+                    # (a pane's border beside its text) stays as the terminal has it.
+                    continue
                 painted.append(band)
                 # The band is passed as the clip, so Textual's chopper aligns its strips with it
                 yield region, band, widget.render_lines(band.translate(-region.offset))
