@@ -35,6 +35,14 @@ def test_history_gives_median_to_90th_percentile_and_unknown_prices_are_named() 
     assert "unknown price: x:unpriced" in step.describe()
 
 
+def test_inputs_after_picks_run_from_the_known_template_to_every_unknown_at_its_limit() -> None:
+    m = estimate_model("a:b", 1, None, 100, History(), per_million, unknown_input=(300, 5000))
+    assert (m.input_tokens, m.input_high) == (300, 5000)
+    assert m.low_usd == 300 / 1e6 and m.high_usd == (5000 + 1000) / 1e6
+    with_history = estimate_model("a:b", 1, None, 100, History((10,), (800,)), per_million)
+    assert (with_history.input_tokens, with_history.input_high) == (800, 1000)
+
+
 def test_a_step_may_start_only_when_its_upper_estimate_fits_what_remains() -> None:
     m = estimate_model("a:b", 1, 1000, 100, History(), per_million)  # up to $0.00225
     step = StepEstimate("draft", (m,))

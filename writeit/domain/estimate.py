@@ -187,17 +187,17 @@ def estimate_model(
     max_tokens: int,
     history: History,
     cost_of: CostOf,
-    unknown_input_high: int = 0,
+    unknown_input: tuple[int, int] = (0, 0),
 ) -> ModelEstimate:
     """One model's range. `prompt` is the locally counted prompt, or None when it depends on
-    picks not made yet: then the history's input tokens are used, else `unknown_input_high`
-    (the template counted with every unknown part at its step's max_tokens)."""
+    picks not made yet: then the history's input tokens are used, else `unknown_input` (low:
+    the template with what is known; high: every unknown part at its step's max_tokens)."""
     if prompt is not None:
         inp, inp_high = prompt, math.ceil(prompt * INPUT_MARGIN)
     elif history.inputs:
         inp, inp_high = median(history.inputs), math.ceil(max(history.inputs) * INPUT_MARGIN)
     else:
-        inp = inp_high = unknown_input_high
+        inp, inp_high = unknown_input
     if history.outputs:
         out_low, out_high = median(history.outputs), percentile(history.outputs, 0.9)
     else:

@@ -30,6 +30,7 @@ from writeit.domain.events import (
     ResponseStub,
     RunArchived,
     RunStatusChanged,
+    SectionsPlanned,
     StepStarted,
 )
 from writeit.domain.fold import apply
@@ -396,9 +397,24 @@ class Engine:
         style = self.style_of(run)
         return self._estimator.for_run(run, config, style, names, lambda s: self.models_for(run, s))
 
-    def estimate_step(self, run_id: str, step: str | None = None) -> StepEstimate:
-        """What streaming `step` (default: the current one) would cost now."""
-        return self.estimate_run(run_id, [self._step_of(self.load(run_id), step)]).steps[0]
+    def estimate_step(
+        self, run_id: str, step: str | None = None, section: int | None = None
+    ) -> StepEstimate:
+        """What streaming `step` (default: the current one; a section step's `section` alone
+        when given) would cost now. A section step whose sections can be planned is estimated
+        from the very prompts its round would send, as the engine's own budget check is; the
+        template and a guessed section count are for steps whose source is not picked yet."""
+        run = self.load(run_id)
+        step = self._step_of(run, step)
+        config = self.pipeline_of(run).config
+        if config.step(step).sections_of is not None:
+            try:
+                jobs = self._section_round(run, step, section)[2]
+            except WriteItError:  # nothing to plan from yet
+                pass
+            else:
+                return self._estimator.for_requests(config.name, step, [j.request for j in jobs])
+        return self.estimate_run(run_id, [step]).steps[0]
 
     def budget(self, run_id: str) -> BudgetState:
         """The run's budget, spent (with what its streams cost so far) and remaining."""
@@ -499,6 +515,22 @@ class Engine:
     ) -> PipelineRun:
         """Plan a round from the outline (unless `only` restarts one section), then stream every
         section's responses in one fan-out."""
+        planned, starts, jobs = self._section_round(run, step, only)
+        spend = self._spend_for(run, step, jobs, over_budget)
+        for plan_ in planned:
+            self._append(plan_)
+        for start in starts:
+            self._append(start)
+        await self._streams.stream(run.run_id, jobs, spend)
+        finished = self.load(run.run_id)
+        logs.step_finished(finished, step)
+        return finished
+
+    def _section_round(
+        self, run: PipelineRun, step: str, only: int | None
+    ) -> tuple[list[SectionsPlanned], list[StepStarted], list[StreamJob]]:
+        """A section round's plan (none when `only` restarts one section), its starts and its
+        stream jobs; nothing is appended (WriteItError: no sections to plan, a model unusable)."""
         pipeline = self.pipeline_of(run).config
         refs = self.models_for(run, step)
         for ref in refs:
@@ -511,15 +543,7 @@ class Engine:
         starts, jobs = section_round(
             probe, pipeline, self.style_of(run), step, refs, which, self._now, os.getpid()
         )
-        spend = self._spend_for(run, step, jobs, over_budget)
-        for plan_ in planned:
-            self._append(plan_)
-        for start in starts:
-            self._append(start)
-        await self._streams.stream(run.run_id, jobs, spend)
-        finished = self.load(run.run_id)
-        logs.step_finished(finished, step)
-        return finished
+        return planned, starts, jobs
 
     def cancel(self, run_id: str) -> int:
         """Cancel every response of the run still streaming; they end `cancelled` with their text."""

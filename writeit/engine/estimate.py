@@ -155,17 +155,18 @@ class Estimator:
         spec = config.step(name)
         unknown = _unknown_steps(run, spec.prompt)
         prompt: int | None = None
-        unknown_high = 0
+        unknown_input = (0, 0)
         sections = spec.sections_of is not None
         if unknown or sections:
-            # The template with what is known, plus each unknown pick at its step's limit; a
-            # section's prompt (with the sections before it) is bounded by the step's context.
-            rendered = render(spec.prompt, template_values(run, config, style))
+            # Low: the template with what is known. High: plus each unknown pick at its step's
+            # limit; a section's prompt (with the sections before it) is bounded by the step's
+            # context. Counting the low end at the high end put it far above what runs cost.
+            known = prompt_tokens(render(spec.prompt, template_values(run, config, style)))
             limits = sum(config.max_tokens_for(config.step(s)) for s in unknown)
-            unknown_high = round(prompt_tokens(rendered) * INPUT_MARGIN) + limits
+            high = round(known * INPUT_MARGIN) + limits
             if sections:
-                room = spec.context_tokens - config.max_tokens_for(spec)
-                unknown_high = max(unknown_high, room)
+                high = max(high, spec.context_tokens - config.max_tokens_for(spec))
+            unknown_input = (known, high)
         else:
             prompt = prompt_tokens(step_prompt(run, config, style, name))
         per_model = config.responses_for(spec)
@@ -181,7 +182,7 @@ class Estimator:
                     config.max_tokens_for(spec),
                     history.get((name, ref), History()),
                     self.cost_of,
-                    unknown_high,
+                    unknown_input,
                 )
                 for ref in models
             ),

@@ -153,9 +153,10 @@ class WriteItApp(App[None]):
         if self._streams == 1:
             gc.freeze()  # full collections would scan every widget: pauses of 50-100 ms
         try:
+            if not await approve_step(self, run_id, step, section):  # estimate; budget's ask
+                return
             if section is None:
-                if await approve_step(self, run_id, step):  # the estimate; the budget's ask
-                    await self.engine.run_step(run_id, step)
+                await self.engine.run_step(run_id, step)
             else:
                 await self.engine.run_section(run_id, step, section)
         except WriteItError as exc:

@@ -28,12 +28,12 @@ class GateApp(Protocol):
     async def push_screen_wait(self, screen: Screen[bool]) -> bool | None: ...
 
 
-async def approve_step(app: GateApp, run_id: str, step: str) -> bool:
-    """Show what `step` may cost; when it may cross the budget, ask. True: stream it now.
-    Must run in a worker (it waits for the writer's answer)."""
+async def approve_step(app: GateApp, run_id: str, step: str, section: int | None = None) -> bool:
+    """Show what `step` (or its `section` alone) may cost; when it may cross the budget, ask.
+    True: stream it now. Must run in a worker (it waits for the writer's answer)."""
     engine = app.engine
     try:  # history and prices are read off the UI thread
-        estimate = await asyncio.to_thread(engine.estimate_step, run_id, step)
+        estimate = await asyncio.to_thread(engine.estimate_step, run_id, step, section)
         state = await asyncio.to_thread(engine.budget, run_id)
     except WriteItError:
         return True  # the engine will say what is wrong when the step starts
