@@ -46,14 +46,17 @@ class BudgetState:
     def reached(self) -> bool:
         return self.budget_usd is not None and self.spent_usd >= self.budget_usd
 
+    def spent_text(self) -> str:
+        """`$0.0123`, or `$0.0123 + 2 unpriced`: responses at an unknown price are named."""
+        unpriced = f" + {self.unpriced} unpriced" if self.unpriced else ""
+        return f"${self.spent_usd:.4f}{unpriced}"
+
     def describe(self) -> str:
         """`$0.0123 of $0.5000 budget ($0.4877 left)` or `$0.0123 spent`."""
-        spent = f"${self.spent_usd:.4f}"
-        unpriced = f" + {self.unpriced} unpriced" if self.unpriced else ""
         if self.budget_usd is None:
-            return f"{spent}{unpriced} spent"
+            return f"{self.spent_text()} spent"
         return (
-            f"{spent}{unpriced} of ${self.budget_usd:.4f} budget "
+            f"{self.spent_text()} of ${self.budget_usd:.4f} budget "
             f"(${self.remaining_usd or 0.0:.4f} left)"
         )
 
@@ -66,10 +69,13 @@ class BudgetState:
         }
 
 
-def budget_state(run: PipelineRun, live_usd: float = 0.0) -> BudgetState:
-    """The run's budget with `live_usd` (what streams still running cost so far) added."""
+def budget_state(run: PipelineRun, live_usd: float = 0.0, live_unpriced: int = 0) -> BudgetState:
+    """The run's budget with what streams still running cost so far added: `live_usd` at known
+    prices, and `live_unpriced` streams that have used tokens at an unknown price."""
     totals = run.totals()
-    return BudgetState(run.budget_usd, round(totals.cost_usd + live_usd, 8), totals.unpriced)
+    return BudgetState(
+        run.budget_usd, round(totals.cost_usd + live_usd, 8), totals.unpriced + live_unpriced
+    )
 
 
 def check_step(state: BudgetState, estimate: StepEstimate) -> str | None:

@@ -76,6 +76,13 @@ class LiveSpend:
         """The known cost so far of the responses still streaming."""
         return round(sum(r.usd or 0.0 for r in self.responses.values() if not r.finished), 8)
 
+    @property
+    def live_unpriced(self) -> int:
+        """Responses still streaming that have received text at an unknown price."""
+        return sum(
+            1 for r in self.responses.values() if not r.finished and r.price is None and r.chars
+        )
+
     def cost_of(self, response_id: str) -> float | None:
         live = self.responses.get(response_id)
         return None if live is None else live.usd

@@ -416,9 +416,12 @@ class Engine:
                 return self._estimator.for_requests(config.name, step, [j.request for j in jobs])
         return self.estimate_run(run_id, [step]).steps[0]
 
-    def budget(self, run_id: str) -> BudgetState:
-        """The run's budget, spent (with what its streams cost so far) and remaining."""
-        return budget_state(self.load(run_id), self.live_usd(run_id))
+    def budget(self, run_id: str, run: PipelineRun | None = None) -> BudgetState:
+        """The run's budget, spent (with what its streams cost so far; those at an unknown
+        price named) and remaining. `run`: the run as the caller has already loaded it."""
+        spend = self._streams.spending.get(run_id)
+        live = (spend.live_usd, spend.live_unpriced) if spend else (0.0, 0)
+        return budget_state(run if run is not None else self.load(run_id), *live)
 
     def set_budget(self, run_id: str, budget_usd: float | None) -> None:
         """Set, raise or remove (None) the run's budget: an event; streams see it at once."""
@@ -426,11 +429,6 @@ class Engine:
         self._append(BudgetSet(run_id=run_id, at=self._now(), budget_usd=budget))
         if (spend := self._streams.spending.get(run_id)) is not None:
             spend.budget_usd, spend.stopped = budget, False
-
-    def live_usd(self, run_id: str) -> float:
-        """What the run's responses streaming now have cost so far (known prices only)."""
-        spend = self._streams.spending.get(run_id)
-        return spend.live_usd if spend else 0.0
 
     def live_cost(self, response_id: str) -> float | None:
         """What a response streaming now has cost so far (None: its price is unknown)."""

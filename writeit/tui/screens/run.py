@@ -17,7 +17,6 @@ from textual.binding import BindingsMap
 from textual.reactive import var
 from textual.widgets import Static
 
-from writeit.domain.budget import budget_state
 from writeit.domain.errors import WriteItError
 from writeit.domain.events import Event, ResponseFinished, ResponseTextAppended, StepStarted
 from writeit.domain.models import PipelineRun, StepState
@@ -113,7 +112,7 @@ class RunScreen(WriteItScreen[None]):
     def _show_title(self) -> None:
         """The title changes every second while streaming (the cost so far); text of the same
         width wraps the same, so it repaints without a screen layout."""
-        spent = budget_state(self.run, self.engine.live_usd(self.run_id))
+        spent = self.engine.budget(self.run_id, self.run)
         title = title_line(self.run, self.streaming, spent)
         same_size, self._title_cells = title.cell_len == self._title_cells, title.cell_len
         self.query_one("#run-title", Static).update(title, layout=not same_size)

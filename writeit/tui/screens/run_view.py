@@ -34,8 +34,8 @@ def title_line(run: PipelineRun, streaming: bool, spent: BudgetState | None = No
     if spent is not None and spent.budget_usd is not None:  # with its budget, live
         style = "bold yellow" if spent.reached else "dim"
         text.append(f" · {'≈' if streaming else ''}{spent.describe()}", style=style)
-    elif spent is not None and streaming and spent.spent_usd:
-        text.append(f" · ≈${spent.spent_usd:.4f} so far", style="dim")
+    elif spent is not None and streaming and (spent.spent_usd or spent.unpriced):
+        text.append(f" · ≈{spent.spent_text()} so far", style="dim")
     elif totals.cost_usd or totals.unpriced:
         text.append(f" · {totals.describe()}", style="dim")
     return text

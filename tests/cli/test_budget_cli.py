@@ -1,0 +1,54 @@
+"""A run's budget on the command line: config.yaml's default, `--budget` over it, and budget,
+spent and remaining in `show`, `show --json` and the exports (issue 13), with real spending:
+the OpenAI SDK against the stand-in server, at genai-prices' price for gpt-4o-mini."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from fake_llm_server import FakeLLMServer, Scenario
+
+from writeit.cli.main import main
+
+MODEL = ["-m", "openai:gpt-4o-mini"]
+
+
+def test_the_configured_budget_is_the_runs_and_show_and_exports_carry_it(
+    home: Path,
+    fake_llm: FakeLLMServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-openai-key-000")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.openai_base_url)
+    fake_llm.default = Scenario(text="## A short answer\n- briefly")
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.yaml").write_text("budget_usd: 0.5\n")
+
+    assert main(["run", "tech-article", "--estimate", "--json", "-i", "topic=x", *MODEL]) == 0
+    assert json.loads(capsys.readouterr().out)["budget_usd"] == 0.5
+    over = ["run", "tech-article", "--estimate", "--json", "--budget", "0.25", *MODEL]
+    assert main(over) == 0
+    assert json.loads(capsys.readouterr().out)["budget_usd"] == 0.25  # the flag wins
+
+    assert main(["run", "tech-article", "-i", "topic=x", *MODEL]) == 0
+    run_id = capsys.readouterr().out.split()[-1]
+    assert main(["show", run_id, "--json"]) == 0
+    shape = json.loads(capsys.readouterr().out)
+    budget = shape["budget"]
+    spent = shape["totals"]["cost_usd"]
+    assert spent > 0 and budget["budget_usd"] == 0.5 and budget["spent_usd"] == spent
+    assert budget["remaining_usd"] == pytest.approx(0.5 - spent)
+
+    assert main(["show", run_id]) == 0
+    line = f"budget: ${spent:.4f} of $0.5000 budget (${0.5 - spent:.4f} left)"
+    assert line in capsys.readouterr().out.splitlines()
+
+    assert main(["export", run_id, "-f", "yaml", "-o", "-"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["budget"] == budget
+    assert main(["export", run_id, "-f", "markdown", "--with-history", "-o", "-"]) == 0
+    exported = capsys.readouterr().out
+    assert f"- Budget: $0.5000; spent ${spent:.4f}, remaining ${0.5 - spent:.4f}" in exported
