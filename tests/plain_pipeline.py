@@ -1,6 +1,5 @@
 """A pipeline whose every step is picked whole, for tests of what does not depend on items or
-sections: an import from YAML cannot rebuild item picks or sections yet (it says so in one
-line), and every shipped pipeline chooses an item."""
+sections (every shipped pipeline chooses an item)."""
 
 from __future__ import annotations
 

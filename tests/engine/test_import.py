@@ -157,15 +157,3 @@ async def test_a_write_here_between_reading_and_appending_is_never_overwritten(
     report = merge_store(engine, other)
     assert report.conflicts and report.conflicts[0][0] == run_id
     assert "conflict: run" in "\n".join(report.lines())
-
-
-async def test_an_export_with_section_steps_is_refused_in_one_line(
-    engine: Engine, other: Engine, tmp_path: Path
-) -> None:
-    run_id = engine.start_run("long-article", {"topic": "kites"}).run_id
-    await engine.run_to_end(run_id, FIRST)
-    path = engine.export(run_id, "yaml", tmp_path / "kites.yaml")
-    with pytest.raises(WriteItError, match="import --store") as info:
-        import_export(other, path)
-    assert "\n" not in str(info.value)
-    assert merge_store(other, engine).added == [run_id], "a store merge keeps them exactly"

@@ -2,9 +2,10 @@
 
 The export (DESIGN.md, Export) holds each step's current responses, pick or edited content and
 feedback, so the run is rebuilt as: `run_created` (steps before a branch point copied, as a
-branch has them), then per step `step_started`, one `response_finished` per response with its
-text, usage and timings, the feedback, and the pick or the edit; then the run's status. Exporting
-the imported run gives the same file. What an export does not hold is not invented: prompts are
+branch has them), its budget, then per step `step_started` (a section step: its plan and one
+round per section), one `response_finished` per response with its text, usage and timings, the
+feedback, and the pick (of an item, of each section) or the edit; then the run's status
+(`reimport_steps` builds each step). Exporting the imported run gives the same file. What an export does not hold is not invented: prompts are
 empty, every event is dated at the run's creation, earlier attempts of a step are absent, a
 response exported mid-stream is `interrupted`, and the pipeline and style are this home's
 installed ones of the same name (the run stores them, as any run does).
@@ -20,26 +21,17 @@ import yaml
 
 from writeit.domain.catalog import find_pipeline, find_style
 from writeit.domain.errors import NotFound, WriteItError
-from writeit.domain.events import (
-    Event,
-    FeedbackGiven,
-    ResponseFinished,
-    ResponsePicked,
-    ResponseStub,
-    RunCreated,
-    RunStatusChanged,
-    StepEdited,
-    StepStarted,
-)
+from writeit.domain.events import BudgetSet, Event, RunCreated, RunStatusChanged
 from writeit.domain.fold import fold
-from writeit.domain.models import AIResponse, StepState, TokenUsage
-from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
+from writeit.domain.models import AIResponse
+from writeit.domain.outline import outline_title
+from writeit.domain.pipeline import PipelineConfig
+from writeit.domain.status import RunStatus
 from writeit.engine.engine import Engine
 from writeit.engine.importing import ImportReport, LogWriter, merge_run
+from writeit.engine.reimport_steps import copied_step, step_events
 from writeit.engine.workspace import Workspace
 from writeit.storage import keys
-
-INTERRUPTED = "interrupted: it was still streaming when the run was exported"
 
 
 class ExportImporter(LogWriter, Protocol):
@@ -133,12 +125,6 @@ def _events(
             f"its steps ({', '.join(names)}) are not those of pipeline "
             f"'{pipeline.config.name}' here ({', '.join(installed)})"
         )
-    shaped = [str(s["name"]) for s in steps if "item" in s or "sections" in s]
-    if shaped:
-        raise WriteItError(
-            f"step '{shaped[0]}' picks an item or writes sections, which an import from YAML "
-            "cannot rebuild yet; merge the whole home instead (writeit import --store HOME)"
-        )
     blobs = {keys.config(pipeline.config.name, pipeline.sha256): pipeline.source.encode()}
     style_sha = None
     if data.get("style"):
@@ -149,6 +135,7 @@ def _events(
         except NotFound:
             pass  # the run keeps the style's name; without its text it runs unstyled here
     point = data.get("branch_point")
+    titles = _section_titles(pipeline.config, steps)
     copied = names.index(point) if point in names else 0
     events: list[Event] = [
         RunCreated(
@@ -162,11 +149,15 @@ def _events(
             style_sha=style_sha,
             parent_run_id=data.get("parent_run_id"),
             branch_point=point,
-            copied_steps=[_copied_step(s, at, known) for s in steps[:copied]],
+            copied_steps=[
+                copied_step(s, at, known, titles[n]) for n, s in enumerate(steps[:copied])
+            ],
         )
     ]
-    for step in steps[copied:]:
-        events += _step_events(run_id, step, at)
+    if isinstance(data.get("budget"), dict) and data["budget"].get("budget_usd") is not None:
+        events.append(BudgetSet(run_id=run_id, at=at, budget_usd=data["budget"]["budget_usd"]))
+    for n, step in enumerate(steps[copied:], start=copied):
+        events += step_events(run_id, step, at, titles[n])
     status = RunStatus(data["status"])
     state = fold(events)
     if state is not None and state.status is not status and status is not RunStatus.COMPLETED:
@@ -174,94 +165,13 @@ def _events(
     return events, blobs
 
 
-def _step_events(run_id: str, step: dict[str, Any], at: datetime) -> list[Event]:
-    name = str(step["name"])
-    responses = list(step.get("responses") or [])
-    if not responses:
-        return []
-    ids = [str(r["response_id"]) for r in responses]
-    out: list[Event] = [
-        StepStarted(
-            run_id=run_id,
-            at=at,
-            step=name,
-            prompt="",
-            responses=[
-                ResponseStub(response_id=i, provider=str(r["provider"]), model=str(r["model"]))
-                for i, r in zip(ids, responses, strict=True)
-            ],
-        )
-    ]
-    for r in responses:
-        status = ResponseStatus(r["status"])
-        streaming = status is ResponseStatus.STREAMING
-        out.append(
-            ResponseFinished(
-                run_id=run_id,
-                at=at,
-                step=name,
-                response_id=str(r["response_id"]),
-                status=ResponseStatus.INTERRUPTED if streaming else status,
-                text=str(r.get("content") or ""),
-                reasoning=str(r.get("reasoning") or ""),
-                finish_reason=r.get("finish_reason"),
-                error=INTERRUPTED if streaming else r.get("error"),
-                usage=TokenUsage.model_validate(r.get("usage") or {}),
-                time_to_first_token_s=r.get("time_to_first_token_s"),
-                processing_time_s=r.get("processing_time_s"),
-            )
-        )
-    if step.get("feedback"):
-        out.append(FeedbackGiven(run_id=run_id, at=at, step=name, feedback=str(step["feedback"])))
-    if StepStatus(step["status"]) is StepStatus.COMPLETED:
-        selected = step.get("selected")
-        if selected is not None:
-            out.append(
-                ResponsePicked(
-                    run_id=run_id,
-                    at=at,
-                    step=name,
-                    response_id=ids[int(selected)],
-                    index=int(selected),
-                    candidates=ids,
-                    shown_order=ids,
-                )
-            )
-        else:
-            out.append(StepEdited(run_id=run_id, at=at, step=name, content=str(step["content"])))
+def _section_titles(pipeline: PipelineConfig, steps: list[dict[str, Any]]) -> list[str | None]:
+    """Each section step's title, as planning it found it: the first level-1 heading of its
+    source step's text (which cannot change once the section step has started)."""
+    content = {str(s["name"]): s.get("content") for s in steps}
+    out: list[str | None] = []
+    for s in steps:
+        source = pipeline.step(str(s["name"])).sections_of
+        text = content.get(source) if source else None
+        out.append(outline_title(str(text)) if text and s.get("sections") else None)
     return out
-
-
-def _copied_step(step: dict[str, Any], at: datetime, known: dict[str, AIResponse]) -> StepState:
-    """A step a branch carries from its parent: the parent's responses when they are here,
-    else as the export shows them."""
-    responses = [
-        known.get(str(r["response_id"]))
-        or AIResponse(
-            response_id=str(r["response_id"]),
-            provider=str(r["provider"]),
-            model=str(r["model"]),
-            prompt_used="",
-            raw_output=str(r.get("content") or ""),
-            content=str(r.get("content") or ""),
-            status=ResponseStatus(r["status"]),
-            finish_reason=r.get("finish_reason"),
-            error=r.get("error"),
-            reasoning=str(r.get("reasoning") or ""),
-            created_at=at,
-            usage=TokenUsage.model_validate(r.get("usage") or {}),
-            time_to_first_token_s=r.get("time_to_first_token_s"),
-            processing_time_s=r.get("processing_time_s"),
-        )
-        for r in step.get("responses") or []
-    ]
-    return StepState(
-        name=str(step["name"]),
-        status=StepStatus(step["status"]),
-        response_ids=[r.response_id for r in responses],
-        responses={r.response_id: r for r in responses},
-        selected=step.get("selected"),
-        feedback=step.get("feedback"),
-        content=step.get("content"),
-        attempt=1 if responses else 0,
-    )

@@ -1,0 +1,103 @@
+"""YAML import of item and section steps: every shipped pipeline's finished run, and a
+tech-article run worked on as a writer would (an item chosen, one section regenerated with
+feedback, the whole draft edited, a budget, a stitched edit, a branch and a run left mid-way),
+come back from `import FILE.yaml` so that exporting them again gives the same file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from writeit.domain.errors import WriteItError
+from writeit.domain.provenance import ParagraphSource
+from writeit.engine import Engine, PickStrategy, import_export
+
+FIRST = PickStrategy.parse("first")
+
+
+def required_inputs(engine: Engine, pipeline: str) -> dict[str, str]:
+    spec = engine.pipelines().items[pipeline].config.inputs
+    return {i.name: "tide pools\nkelp forests" for i in spec if i.required}
+
+
+def round_trip(engine: Engine, other: Engine, run_id: str, tmp_path: Path) -> tuple[str, str]:
+    """The run's export, and the export of what importing it into `other` made."""
+    exported = engine.export(run_id, "yaml", tmp_path / f"{run_id}.yaml")
+    report = import_export(other, exported)
+    assert report.added == [run_id], report.lines()
+    again = other.export(run_id, "yaml", tmp_path / f"again-{run_id}.yaml")
+    return exported.read_text(), again.read_text()
+
+
+async def test_every_shipped_pipeline_round_trips_through_a_yaml_import(
+    engine: Engine, tmp_path: Path
+) -> None:
+    shipped = sorted(engine.pipelines().items)
+    assert {"tech-article", "long-article"} <= set(shipped)
+    with Engine.open(tmp_path / "other") as other:
+        for pipeline in shipped:
+            run_id = engine.start_run(pipeline, required_inputs(engine, pipeline)).run_id
+            await engine.run_to_end(run_id, FIRST)
+            exported, again = round_trip(engine, other, run_id, tmp_path)
+            assert again == exported, pipeline
+            here, there = engine.load(run_id), other.load(run_id)
+            for name in here.step_order:
+                a, b = here.steps[name], there.steps[name]
+                assert (a.item, a.title, len(a.sections)) == (b.item, b.title, len(b.sections))
+        assert other.doctor().ok
+
+
+async def test_a_worked_tech_article_and_its_branch_round_trip(
+    engine: Engine, tmp_path: Path
+) -> None:
+    run_id = engine.start_run("tech-article", required_inputs(engine, "tech-article")).run_id
+    engine.set_budget(run_id, 5.0)
+    await engine.run_step(run_id)
+    engine.pick(run_id, 1, item=2)  # angles: item 3 of the second response
+    await engine.run_step(run_id)
+    engine.pick(run_id, 0)  # outline
+    await engine.run_step(run_id)  # draft: every section
+    await engine.regenerate(run_id, step="draft", feedback="more code, please", section=1)
+    sections = len(engine.load(run_id).steps["draft"].sections)
+    for k in range(sections):
+        engine.pick(run_id, 1, step="draft", section=k)
+    draft = engine.load(run_id).steps["draft"]
+    first = draft.section_responses(0)[1]
+    engine.edit(
+        run_id,
+        draft.content.replace("\n## ", "\n\nA line of my own.\n\n## ", 1),
+        step="draft",
+        provenance=[ParagraphSource(response_id=first.response_id, model="offline:x", paragraph=0)],
+    )
+    await engine.run_step(run_id)  # polish, left mid-way: one section picked
+    engine.pick(run_id, 0, step="polish", section=0)
+
+    run = engine.load(run_id)
+    assert run.steps["angles"].item == 2 and run.steps["draft"].provenance
+    assert run.steps["draft"].sections[1].feedback == "more code, please"
+    assert run.budget_usd == 5.0
+    branch = engine.branch(run_id, "polish")
+    await engine.run_step(branch)
+
+    with Engine.open(tmp_path / "other") as other:
+        for rid in (run_id, branch):
+            exported, again = round_trip(engine, other, rid, tmp_path)
+            assert again == exported
+            assert import_export(other, tmp_path / f"{rid}.yaml").unchanged == [rid]
+        assert other.load(branch).steps["draft"].title == run.steps["draft"].title
+        assert other.doctor().ok
+
+
+async def test_an_export_whose_item_is_not_in_its_response_is_one_line(
+    engine: Engine, tmp_path: Path
+) -> None:
+    run_id = engine.start_run("blog-post", required_inputs(engine, "blog-post")).run_id
+    await engine.run_to_end(run_id, FIRST)
+    path = engine.export(run_id, "yaml", tmp_path / "run.yaml")
+    path.write_text(path.read_text().replace("\n  item: 0\n", "\n  item: 9\n", 1))
+    with Engine.open(tmp_path / "other") as other:
+        with pytest.raises(WriteItError, match="no item 10") as info:
+            import_export(other, path)
+        assert "\n" not in str(info.value)
+        assert not other.runs().runs, "nothing is written for a refused import"
