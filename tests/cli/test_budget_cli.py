@@ -52,3 +52,19 @@ def test_the_configured_budget_is_the_runs_and_show_and_exports_carry_it(
     assert main(["export", run_id, "-f", "markdown", "--with-history", "-o", "-"]) == 0
     exported = capsys.readouterr().out
     assert f"- Budget: $0.5000; spent ${spent:.4f}, remaining ${0.5 - spent:.4f}" in exported
+
+
+def test_a_model_at_an_unknown_price_is_named_where_the_budget_cannot_count_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-openai-key-000")  # refused before any request
+    models = "openai:gpt-4o-mini,openai:my-private-model"
+    argv = ["run", "tech-article", "-i", "topic=x", "-m", models, "--budget", "0.0001"]
+    assert main(argv) == 1
+    warning, error = capsys.readouterr().err.strip().splitlines()
+    assert warning == (
+        "warning: no known price for openai:my-private-model: the budget cannot count what "
+        "it spends"
+    )
+    assert error.startswith("writeit: error: step 'angles' may cost up to $")
+    assert "(and openai:my-private-model at an unknown price) but $0.0001" in error

@@ -53,6 +53,9 @@ def test_a_step_may_start_only_when_its_upper_estimate_fits_what_remains() -> No
         reason
         == "step 'draft' may cost up to $0.0023 but $0.0010 of the run's $0.0100 budget remains"
     )
+    unpriced = estimate_model("x:unpriced", 1, 50, 4000, History(), per_million)
+    reason = check_step(BudgetState(0.01, 0.009), StepEstimate("draft", (m, unpriced)))
+    assert reason is not None and "$0.0023 (and x:unpriced at an unknown price) but" in reason
 
 
 @given(st.lists(st.integers(min_value=1, max_value=7), min_size=1, max_size=40), st.text())

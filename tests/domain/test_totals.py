@@ -27,6 +27,8 @@ def test_unpriced_responses_are_counted_not_hidden() -> None:
     ).totals()
     assert (totals.cost_usd, totals.unpriced, totals.input_tokens) == (0.002, 1, 20)
     assert totals.describe() == "$0.0020 + 1 unpriced"
+    only_unpriced = run_with(TokenUsage(input_tokens=10, output_tokens=5, cost_usd=None))
+    assert only_unpriced.totals().describe() == "$0.0000 + 1 unpriced"  # not "free + 1 ..."
 
 
 def test_estimates_are_marked() -> None:

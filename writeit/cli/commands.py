@@ -47,10 +47,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         plan = engine.prepare_run(args.pipeline, inputs, style=args.style, models=models)
         strategy.check_fanout(plan.fanout_sizes)
         budget = args.budget or engine.config.budget_usd
-        if budget is not None and not args.over_budget:  # refused before a run exists
+        if budget is not None:  # refused before a run exists; unknown prices named
             check_first_step(
                 engine.estimate(plan.pipeline, plan.inputs, style=args.style, models=models),
                 budget,
+                args.over_budget,
             )
         uses_offline = any(
             ref.startswith("offline:") for refs in plan.models.values() for ref in refs

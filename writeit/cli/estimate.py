@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from writeit.cli.output import emit_json, say, table
+from writeit.cli.output import emit_json, note, say, table
 from writeit.domain.budget import BudgetState, OverBudget, check_step
 from writeit.domain.estimate import HOW_COUNTED, ModelEstimate, RunEstimate, round_up
 
@@ -56,7 +56,13 @@ def _cost(m: ModelEstimate) -> str:
     return f"${m.low_usd:.4f} to ${round_up(m.high_usd):.4f}"
 
 
-def check_first_step(estimate: RunEstimate, budget: float) -> None:
-    """Refuse, in one line and before a run exists, a first step that may cross the budget."""
-    if estimate.steps and (reason := check_step(BudgetState(budget, 0.0), estimate.steps[0])):
+def check_first_step(estimate: RunEstimate, budget: float, over_budget: bool = False) -> None:
+    """Before a run exists: warn that the budget cannot count what models at an unknown price
+    spend, and refuse in one line a first step that may cross it (unless `over_budget`)."""
+    if estimate.unpriced:
+        names = ", ".join(estimate.unpriced)
+        note(f"warning: no known price for {names}: the budget cannot count what it spends")
+    if over_budget or not estimate.steps:
+        return
+    if reason := check_step(BudgetState(budget, 0.0), estimate.steps[0]):
         raise OverBudget(f"{reason} (--over-budget to allow)")

@@ -83,7 +83,9 @@ def check_step(state: BudgetState, estimate: StepEstimate) -> str | None:
     remaining = state.remaining_usd
     if remaining is None or estimate.high_usd <= remaining:
         return None
+    unpriced = f" (and {', '.join(estimate.unpriced)} at an unknown price)"
     return (
-        f"step '{estimate.step}' may cost up to ${round_up(estimate.high_usd):.4f} but "
+        f"step '{estimate.step}' may cost up to ${round_up(estimate.high_usd):.4f}"
+        f"{unpriced if estimate.unpriced else ''} but "
         f"${remaining:.4f} of the run's ${state.budget_usd:.4f} budget remains"
     )

@@ -41,9 +41,10 @@ class RunTotals(BaseModel):
     estimated: bool = False
 
     def describe(self) -> str:
-        """`$0.0123`, `≈$0.0123` (an estimate), `$0.0123 + 2 unpriced`, or `free`."""
+        """`$0.0123`, `≈$0.0123` (an estimate), `$0.0123 + 2 unpriced`, or `free` (nothing
+        charged and nothing at an unknown price: `free + 2 unpriced` would contradict itself)."""
         mark = "≈" if self.estimated else ""
-        text = f"{mark}${self.cost_usd:.4f}" if self.cost_usd else "free"
+        text = f"{mark}${self.cost_usd:.4f}" if self.cost_usd or self.unpriced else "free"
         if self.unpriced:
             text += f" + {self.unpriced} unpriced"
         return text
