@@ -22,11 +22,13 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark")
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=16)
 def _tokens(text: str) -> tuple[Token, ...]:
     """The text's tokens, kept for the texts read last: the run screen asks the rulebook on
     every step it shows, and on an item step that counted every response's items again (a
-    markdown-it parse of each whole response, the largest part of a `left` onto angles)."""
+    markdown-it parse of each whole response, the largest part of a `left` onto angles).
+    Sixteen covers a step of eight panes and its source; more would only hold memory (a long
+    session reads hundreds of texts once each)."""
     return tuple(_parser().parse(text))
 
 
