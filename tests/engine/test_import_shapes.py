@@ -79,9 +79,15 @@ async def test_a_worked_tech_article_and_its_branch_round_trip(
     assert run.budget_usd == 5.0
     branch = engine.branch(run_id, "polish")
     await engine.run_step(branch)
+    # Choosing again on a step whose later steps started branches with the step's responses
+    # carried (the parent's own, stored once): one such branch also streams a section again.
+    carried = engine.pick(run_id, 0, step="draft", section=0)
+    await engine.regenerate(carried, step="draft", section=2)
+    engine.pick(carried, 0, step="draft", section=2)
+    item = engine.pick(run_id, 0, step="angles", item=1)
 
     with Engine.open(tmp_path / "other") as other:
-        for rid in (run_id, branch):
+        for rid in (run_id, branch, carried, item):
             exported, again = round_trip(engine, other, rid, tmp_path)
             assert again == exported
             assert import_export(other, tmp_path / f"{rid}.yaml").unchanged == [rid]

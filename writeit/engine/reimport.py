@@ -29,7 +29,13 @@ from writeit.domain.pipeline import PipelineConfig
 from writeit.domain.status import RunStatus
 from writeit.engine.engine import Engine
 from writeit.engine.importing import ImportReport, LogWriter, merge_run
-from writeit.engine.reimport_steps import copied_step, step_events
+from writeit.engine.reimport_steps import (
+    carried_events,
+    carried_step,
+    carries,
+    copied_step,
+    step_events,
+)
 from writeit.engine.workspace import Workspace
 from writeit.storage import keys
 
@@ -137,6 +143,10 @@ def _events(
     point = data.get("branch_point")
     titles = _section_titles(pipeline.config, steps)
     copied = names.index(point) if point in names else 0
+    carry = point in names and carries(steps[copied], known)
+    kept = [copied_step(s, at, known, titles[n]) for n, s in enumerate(steps[:copied])]
+    if carry:
+        kept.append(carried_step(steps[copied], at, known, titles[copied]))
     events: list[Event] = [
         RunCreated(
             run_id=run_id,
@@ -149,14 +159,16 @@ def _events(
             style_sha=style_sha,
             parent_run_id=data.get("parent_run_id"),
             branch_point=point,
-            copied_steps=[
-                copied_step(s, at, known, titles[n]) for n, s in enumerate(steps[:copied])
-            ],
+            copied_steps=kept,
         )
     ]
+    if carry:
+        events.append(RunStatusChanged(run_id=run_id, at=at, status=RunStatus.RUNNING))
     if isinstance(data.get("budget"), dict) and data["budget"].get("budget_usd") is not None:
         events.append(BudgetSet(run_id=run_id, at=at, budget_usd=data["budget"]["budget_usd"]))
-    for n, step in enumerate(steps[copied:], start=copied):
+    if carry:
+        events += carried_events(run_id, steps[copied], at, known, titles[copied])
+    for n, step in enumerate(steps[len(kept) :], start=len(kept)):
         events += step_events(run_id, step, at, titles[n])
     status = RunStatus(data["status"])
     state = fold(events)

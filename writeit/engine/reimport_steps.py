@@ -103,6 +103,46 @@ def copied_step(
     )
 
 
+def carries(step: Shape, known: dict[str, AIResponse]) -> bool:
+    """Whether a branch carried this step (its branch point) with the parent's responses: a
+    pick or edit of a step whose later steps had started branches that way."""
+    return any(str(r["response_id"]) in known for r in step.get("responses") or [])
+
+
+def carried_step(
+    step: Shape, at: datetime, known: dict[str, AIResponse], title: str | None
+) -> StepState:
+    """The branch point's step as the branch that carried it began: running, the parent's
+    responses and the feedback kept, nothing picked yet (sections the branch streamed again
+    start empty). The responses are the parent's own, stored once by id, so never rebuilt."""
+    state = copied_step(step, at, known, title)
+    state.status = StepStatus.RUNNING
+    state.selected = state.item = state.content = None
+    state.provenance = []
+    state.response_ids = [r for r in state.response_ids if r in known]
+    state.responses = {r: state.responses[r] for r in state.response_ids}
+    for section in state.sections:
+        section.selected = section.content = None
+        if not all(r in known for r in section.response_ids):
+            section.response_ids, section.attempt = [], 0
+    return state
+
+
+def carried_events(
+    run_id: str, step: Shape, at: datetime, known: dict[str, AIResponse], title: str | None
+) -> list[Event]:
+    """What the branch did on the step it carried (`carried_step`): the sections it streamed
+    again, then the picks or the edit."""
+    name = str(step["name"])
+    sections = list(step.get("sections") or [])
+    out: list[Event] = []
+    for i in _started_order(step, sections):
+        responses = sections[i]["responses"]
+        if not all(str(r["response_id"]) in known for r in responses):
+            out += _round(run_id, name, responses, at, section=i)
+    return out + _outcome(run_id, step, sections, at, title)
+
+
 def _started_order(step: Shape, sections: list[Shape]) -> list[int]:
     """The sections with responses, in the order their rounds started: the step lists its
     responses by round, and a section regenerated later comes after the others."""
