@@ -59,6 +59,9 @@ async def test_a_section_step_is_estimated_from_the_round_it_will_send(
     with pytest.raises(OverBudget):
         await engine.run_step(run_id, "draft")
     engine.set_budget(run_id, spent + planned.high_usd + 1e-6)
+    events = len(engine.history(run_id))
+    engine.set_budget(run_id, spent + planned.high_usd + 1e-6)  # saved unchanged: no event
+    assert len(engine.history(run_id)) == events
     assert check_step(engine.budget(run_id), planned) is None
     run = await engine.run_step(run_id, "draft")
     draft = run.steps["draft"]

@@ -63,6 +63,8 @@ async def test_redrafting_a_section_past_the_budget_asks_first(
         )
         budgets = [e for e in engine.history(run_id) if e.type == "budget_set"]
         assert len(budgets) == 2
+        raised = budgets[1].budget_usd  # type: ignore[attr-defined]
+        assert raised == round(raised, 4), "the budget recorded is the one the question showed"
         await wait_until(pilot, lambda: not app.streaming_runs, what="the redraft ended")
         await pilot.press("down")  # the next key a writer presses is answered
         await wait_until(pilot, lambda: screen.structure.section == 1, what="cursor moved")

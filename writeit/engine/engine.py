@@ -424,8 +424,11 @@ class Engine:
         return budget_state(run if run is not None else self.load(run_id), *live)
 
     def set_budget(self, run_id: str, budget_usd: float | None) -> None:
-        """Set, raise or remove (None) the run's budget: an event; streams see it at once."""
+        """Set, raise or remove (None) the run's budget: an event (none when it is unchanged, as
+        when its dialog is saved as it was); streams see it at once."""
         budget = check_budget(budget_usd)
+        if budget == self.load(run_id).budget_usd:
+            return
         self._append(BudgetSet(run_id=run_id, at=self._now(), budget_usd=budget))
         if (spend := self._streams.spending.get(run_id)) is not None:
             spend.budget_usd, spend.stopped = budget, False

@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from writeit.domain.budget import check_step
 from writeit.domain.errors import WriteItError
+from writeit.domain.estimate import round_up
 from writeit.engine import Engine
 from writeit.tui.screens.dialogs import ConfirmDialog
 
@@ -42,7 +43,9 @@ async def approve_step(app: GateApp, run_id: str, step: str, section: int | None
     reason = check_step(state, estimate)
     if reason is None:
         return True
-    raised = round(state.spent_usd + estimate.high_usd, 4) + 0.0001
+    # What was spent plus the step's upper estimate, rounded up to four decimals, and $0.0001
+    # more; rounded again so the budget recorded is the one shown (not 0.032400000000000005).
+    raised = round(round_up(state.spent_usd + estimate.high_usd) + 0.0001, 4)
     yes = await app.push_screen_wait(
         ConfirmDialog(
             f"Raise the budget to ${raised:.4f} and start '{step}'?",
