@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from writeit.domain.compare import display_order
 from writeit.engine.engine import Engine
 from writeit.tui import osc52
 from writeit.tui.app import Start, WriteItApp
@@ -111,3 +112,21 @@ async def test_a_blind_pane_is_copied_without_naming_its_model(engine: Engine) -
     assert item is not None and "offline" not in item.what and item.text
     named = on_screen(run, step, focused)
     assert named is not None and "(offline:" in named.what
+
+
+async def test_a_section_pane_is_named_by_its_section_and_number_on_screen(engine: Engine) -> None:
+    run_id = engine.start_run("tech-article", {"topic": "kelp"}).run_id
+    await engine.run_step(run_id)
+    engine.pick(run_id, 0, item=0)
+    await engine.run_step(run_id)
+    engine.pick(run_id, 0)
+    await engine.run_step(run_id)  # draft: every section's responses
+    state = engine.load(run_id).steps["draft"]
+    section = state.sections[1]
+    focused = display_order(section.response_ids)[1]  # the second pane shown for section 2
+    item = on_screen(engine.load(run_id), "draft", focused)
+    assert item is not None and item.what.startswith("response 2 of section 2 of 'draft'")
+    for k in range(len(state.sections)):
+        engine.pick(run_id, 0, step="draft", section=k)
+    chosen = on_screen(engine.load(run_id), "draft", None)
+    assert chosen is not None and chosen.what == "the chosen sections of 'draft'"

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from textual.app import App
 
 from writeit.domain.compare import display_order
-from writeit.domain.models import PipelineRun
+from writeit.domain.models import PipelineRun, StepState
 from writeit.domain.redact import strip_control
+from writeit.domain.sections import edited_whole
 from writeit.tui import osc52
 
 
@@ -41,13 +42,28 @@ def on_screen(
     if focused_id is not None and focused_id in state.responses:
         response = state.responses[focused_id]
         if response.content.strip():
-            number = display_order(state.response_ids).index(focused_id) + 1  # as shown
             model = "" if blind else f" ({response.model_ref})"
-            return Copyable(f"response {number} of '{step}'{model}", response.content)
+            return Copyable(f"{_pane_name(state, step, focused_id)}{model}", response.content)
     if state.content is not None and state.content.strip():
-        how = "picked" if state.selected is not None else "edited"
-        return Copyable(f"the {how} text of '{step}'", state.content)
+        if state.selected is not None:
+            how = "picked text"
+        elif state.sections and not edited_whole(state):
+            how = "chosen sections"
+        else:
+            how = "edited text"
+        return Copyable(f"the {how} of '{step}'", state.content)
     return article(run)
+
+
+def _pane_name(state: StepState, step: str, response_id: str) -> str:
+    """The response as its pane is numbered on screen: a section step numbers each section's
+    panes on their own, in that section's shuffled order."""
+    for k, section in enumerate(state.sections):
+        if response_id in section.response_ids:
+            number = display_order(section.response_ids).index(response_id) + 1
+            return f"response {number} of section {k + 1} of '{step}'"
+    number = display_order(state.response_ids).index(response_id) + 1
+    return f"response {number} of '{step}'"
 
 
 def copy(app: App[object], item: Copyable | None, environ: Mapping[str, str] | None = None) -> str:
