@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from plain_pipeline import install_plain
 
 from writeit.cli import main
 
@@ -23,9 +22,8 @@ def test_two_homes_export_import_search_and_merge(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     laptop, desktop = str(tmp_path / "laptop"), str(tmp_path / "desktop")
-    plain = install_plain(tmp_path / "laptop", tmp_path / "desktop")  # picked whole: importable
     code, out, err = cli(
-        capsys, "--home", laptop, "run", plain, "-i", "topic=Tidal lagoons", "--json"
+        capsys, "--home", laptop, "run", "blog-post", "-i", "topic=Tidal lagoons", "--json"
     )
     assert code == 0, err
     run_id = json.loads(out)["run_id"]
@@ -36,6 +34,9 @@ def test_two_homes_export_import_search_and_merge(
     assert (code, err) == (0, "") and f"added run {run_id}" in out
     code, out, _ = cli(capsys, "--home", desktop, "import", str(export))
     assert "0 added, 0 extended, 1 unchanged" in out
+    again = tmp_path / "again.yaml"  # blog-post chooses an item: it comes back too
+    assert cli(capsys, "--home", desktop, "export", run_id, "-o", str(again))[0] == 0
+    assert again.read_text() == export.read_text() and "\n  item: " in export.read_text()
 
     code, out, _ = cli(capsys, "--home", desktop, "search", "lagoons")
     assert code == 0 and out.startswith(run_id[:8]) and "«lagoons»" in out.lower()
