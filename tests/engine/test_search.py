@@ -3,6 +3,7 @@ the same results, damaged runs skipped with a marker."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,22 @@ def test_what_a_writer_types_is_never_a_syntax_error(engine: Engine) -> None:
     assert search_runs(engine, "NEAR) -x").hits == []
     with pytest.raises(WriteItError, match="at least one word"):
         search_runs(engine, "   ")
+
+
+async def test_a_section_steps_texts_say_which_section(engine: Engine) -> None:
+    run_id = engine.start_run("tech-article", {"topic": "tidal turbines"}).run_id
+    await engine.run_step(run_id)
+    engine.pick(run_id, 0, item=0)
+    await engine.run_step(run_id)
+    engine.pick(run_id, 0)
+    await engine.run_step(run_id)  # draft: a round per section
+    engine.revise(run_id, step="draft", feedback="mention barnacles", section=1)
+
+    (feedback,) = search_runs(engine, "barnacles").hits
+    assert (feedback.step, feedback.section, feedback.place) == ("draft", 1, "draft §2: feedback")
+    assert feedback.shape()["section"] == 1
+    drafts = [h for h in search_runs(engine, "tidal", limit=100).hits if h.step == "draft"]
+    assert len({h.section for h in drafts}) > 1 and None not in {h.section for h in drafts}
+    assert all(h.place.startswith(f"draft §{(h.section or 0) + 1}: response") for h in drafts)
+    tiny = replace(feedback, score=-1e-9)  # a word in every text scores about nothing
+    assert str(tiny.shape()["score"]) == "0.0", "never -0.0 in --json"

@@ -49,12 +49,13 @@ class SearchHit:
     """One match: where it is (run, step, what kind of text) and a snippet of it.
 
     `marks` are (start, end) offsets of the matched words in `snippet`; `step` is None for an
-    input, which belongs to the whole run."""
+    input, which belongs to the whole run; `section` (0-based) places it in a section step."""
 
     run_id: str
     step: str | None
     kind: str
     label: str
+    section: int | None
     pipeline: str
     topic: str
     created_at: str
@@ -65,9 +66,12 @@ class SearchHit:
     @property
     def place(self) -> str:
         """Where the match is, for a person: `draft: response openai:gpt-5.4-mini`, `topic`,
-        `input audience`, `outline: feedback`."""
+        `input audience`, `outline: feedback`, `polish §2: response offline:writer`."""
         what = self.kind if self.label in ("", self.kind) else f"{self.kind} {self.label}"
-        return f"{self.step}: {what}" if self.step else what
+        if not self.step:
+            return what
+        where = self.step if self.section is None else f"{self.step} §{self.section + 1}"
+        return f"{where}: {what}"
 
     def shape(self) -> dict[str, Any]:
         """`search --json`: every field, the snippet plain and its marks as [start, end]."""
@@ -76,12 +80,13 @@ class SearchHit:
             "step": self.step,
             "kind": self.kind,
             "label": self.label,
+            "section": self.section,
             "pipeline": self.pipeline,
             "topic": self.topic,
             "created_at": self.created_at,
             "snippet": self.snippet,
             "marks": [list(m) for m in self.marks],
-            "score": round(self.score, 4),
+            "score": round(self.score, 4) + 0.0,  # + 0.0: a tiny bm25 score is 0.0, not -0.0
         }
 
 
@@ -148,6 +153,7 @@ def documents(events: Iterable[Event]) -> Iterator[Doc]:
     """
     streamed: dict[str, list[str]] = {}
     models: dict[str, str] = {}
+    sections: dict[str, int] = {}  # response id -> its section, on a section step
     for e in events:
         if isinstance(e, RunCreated):
             for name, value in e.inputs.items():
@@ -156,14 +162,18 @@ def documents(events: Iterable[Event]) -> Iterator[Doc]:
         elif isinstance(e, StepStarted):
             for stub in e.responses:
                 models[stub.response_id] = f"{stub.provider}:{stub.model}"
+                if e.section is not None:
+                    sections[stub.response_id] = e.section
         elif isinstance(e, ResponseTextAppended):
             streamed.setdefault(e.response_id, []).append(e.text)
         elif isinstance(e, ResponseFinished):
             text = "".join(streamed.pop(e.response_id, [])) + e.text
             label = models.get(e.response_id, "")
-            yield Doc(e.run_id, e.seq, e.step, "response", label, strip_control(text).strip())
+            text = strip_control(text).strip()
+            yield Doc(e.run_id, e.seq, e.step, "response", label, text, sections.get(e.response_id))
         elif isinstance(e, FeedbackGiven):
-            yield Doc(e.run_id, e.seq, e.step, "feedback", "", strip_control(e.feedback))
+            text = strip_control(e.feedback)
+            yield Doc(e.run_id, e.seq, e.step, "feedback", "", text, e.section)
         elif isinstance(e, StepEdited):
             yield Doc(e.run_id, e.seq, e.step, "edit", "", strip_control(e.content))
 
@@ -212,6 +222,7 @@ def _hit(row: Row) -> SearchHit:
         step=row.step,
         kind=row.kind,
         label=row.label,
+        section=row.section,
         pipeline=row.pipeline,
         topic=strip_control(row.topic),
         created_at=row.created_at,

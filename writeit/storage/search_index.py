@@ -17,7 +17,7 @@ from pathlib import Path
 
 from writeit.domain.errors import WriteItError
 
-VERSION = "1"  # bump when the rows or the tokenizer change: an older file is rebuilt
+VERSION = "2"  # bump when the rows or the tokenizer change: an older file is rebuilt
 BUSY_TIMEOUT_S = 10.0
 MARK_START, MARK_END = "\x02", "\x03"  # around matched words in snippets (never in text)
 SNIPPET_TOKENS = 16
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(
     text, run_id UNINDEXED, seq UNINDEXED, step UNINDEXED, kind UNINDEXED, label UNINDEXED,
+    section UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 INSERT OR IGNORE INTO meta VALUES ('version', '{VERSION}');
@@ -46,6 +47,7 @@ class Doc:
     kind: str  # topic | input | response | edit | feedback
     label: str  # the input's name or the response's model
     text: str
+    section: int | None = None  # of a section step: which section (0-based) it belongs to
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Row:
     step: str | None
     kind: str
     label: str
+    section: int | None
     pipeline: str
     topic: str
     created_at: str
@@ -126,9 +129,10 @@ class SearchIndex:
             if about is not None:
                 self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)", (run_id, *about))
             self.db.executemany(
-                "INSERT INTO docs (text, run_id, seq, step, kind, label) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO docs (text, run_id, seq, step, kind, label, section)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (d.text, d.run_id, d.seq, d.step, d.kind, d.label)
+                    (d.text, d.run_id, d.seq, d.step, d.kind, d.label, d.section)
                     for d in docs
                     if d.seq > done and d.text.strip()
                 ],
@@ -139,7 +143,7 @@ class SearchIndex:
     def query(self, match: str, limit: int) -> list[Row]:
         """The best `limit` documents for an FTS5 `match` expression, best first (bm25)."""
         sql = """
-            SELECT d.run_id, d.seq, d.step, d.kind, d.label,
+            SELECT d.run_id, d.seq, d.step, d.kind, d.label, d.section,
                    coalesce(r.pipeline, ''), coalesce(r.topic, ''), coalesce(r.created_at, ''),
                    snippet(docs, 0, ?, ?, '…', ?), bm25(docs)
             FROM docs AS d LEFT JOIN runs AS r ON r.run_id = d.run_id
