@@ -107,3 +107,17 @@ async def test_an_export_whose_item_is_not_in_its_response_is_one_line(
             import_export(other, path)
         assert "\n" not in str(info.value)
         assert not other.runs().runs, "nothing is written for a refused import"
+
+
+async def test_importing_a_markdown_or_binary_file_says_which_export_to_use(
+    engine: Engine, tmp_path: Path
+) -> None:
+    run_id = engine.start_run("blog-post", {"topic": "kelp"}).run_id
+    await engine.run_to_end(run_id, FIRST)
+    markdown = engine.export(run_id, "markdown", tmp_path / "run.md")
+    docx = tmp_path / "run.docx"
+    docx.write_bytes(b"PK\x03\x04\xba\xff" * 8)  # a zip, as a docx export is
+    for path, says in ((markdown, "a Markdown export"), (docx, "not even text")):
+        with pytest.raises(WriteItError, match=says) as info:
+            import_export(engine, path)
+        assert "--format yaml" in str(info.value) and "\n" not in str(info.value)

@@ -77,15 +77,28 @@ def open_other_home(path: Path, home: Path) -> Engine:
     return Engine(path)
 
 
+WANTED = "import takes the YAML export (writeit export RUN_ID --format yaml)"
+
+
 def read_export(path: Path) -> dict[str, Any]:
+    """The export in `path`; a file that is not one (the Markdown or docx export of a run is
+    the likeliest) is one line that says which file import wants."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise WriteItError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise WriteItError(f"{path} is not YAML: {str(exc).splitlines()[0]}") from None
+    except UnicodeDecodeError:
+        raise WriteItError(f"{path} is not YAML (not even text); {WANTED}") from None
+    if text.startswith("---\n") and "\nrun_id: " in text.split("\n---", 1)[0]:
+        raise WriteItError(f"{path} is not YAML but a Markdown export; {WANTED}")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise WriteItError(f"{path} is not YAML ({str(exc).splitlines()[0]}); {WANTED}") from None
     if not isinstance(data, dict) or data.get("writeit_export") != 1:
-        raise WriteItError(f"{path} is not a WriteIt YAML export (no 'writeit_export: 1')")
+        raise WriteItError(
+            f"{path} is not a WriteIt YAML export (no 'writeit_export: 1'); {WANTED}"
+        )
     return data
 
 
