@@ -47,3 +47,31 @@ async def test_s_searches_and_enter_opens_the_run_at_the_matching_step(
         assert (shown.run_id, shown.viewed) == (wanted.run_id, last)
         await pilot.press("left")  # the next key a writer presses: the screen still answers
         await wait_until(pilot, lambda: run_screen(app).viewed != last)
+
+
+async def test_a_section_result_opens_with_the_cursor_on_its_section(
+    open_app: OpenApp, engine: Engine
+) -> None:
+    run = engine.start_run("tech-article", {"topic": "tidal turbines"}).run_id
+    await engine.run_step(run)
+    engine.pick(run, 0, item=0)
+    await engine.run_step(run)
+    engine.pick(run, 0)
+    await engine.run_step(run)  # draft: a round per section
+    engine.revise(run, step="draft", feedback="mention barnacles", section=2)
+
+    async with open_app() as (app, pilot):
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await wait_until(pilot, lambda: screen.ready, what="the index to catch up")
+        await pilot.press(*"barnacles")
+        await wait_until(pilot, lambda: len(screen.hits) == 1, what="the section's feedback")
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: app.screen.__class__.__name__ == "RunScreen")
+        shown = run_screen(app)
+        assert (shown.viewed, shown.structure.section) == ("draft", 2)
+        await pilot.press("down")  # the next key: the cursor moves on from that section
+        await wait_until(pilot, lambda: run_screen(app).structure.section == 3)

@@ -107,7 +107,9 @@ class WriteItApp(App[None]):
         a tree pick, a run just started), else above the home screen. A run that cannot be
         read (damaged, see `writeit doctor`) is a notice, and the list stays usable."""
         try:
-            screen = RunScreen(message.run_id, stream=message.stream, step=message.step)
+            screen = RunScreen(
+                message.run_id, stream=message.stream, step=message.step, section=message.section
+            )
         except WriteItError as exc:
             self.notify(str(exc), severity="error", markup=False, timeout=10)
             return

@@ -15,9 +15,11 @@ class OpenRun(Message):
         *,
         stream: str | None = None,
         step: str | None = None,
+        section: int | None = None,
     ) -> None:
         super().__init__()
         self.run_id = run_id
         self.why = why
         self.stream = stream  # a step to start streaming as soon as the screen shows
         self.step = step  # the step to show first (a search result's), else the current one
+        self.section = section  # on that step, the section to put the cursor on

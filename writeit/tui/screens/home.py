@@ -330,7 +330,7 @@ class HomeScreen(WriteItScreen[None]):
     def action_search(self) -> None:
         def chosen(hit: SearchHit | None) -> None:
             if hit is not None:
-                self.post_message(OpenRun(hit.run_id, step=hit.step))
+                self.post_message(OpenRun(hit.run_id, step=hit.step, section=hit.section))
 
         self.app.push_screen(SearchScreen(), chosen)
 

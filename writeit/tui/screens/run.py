@@ -56,7 +56,14 @@ class RunScreen(WriteItScreen[None]):
     run: var[PipelineRun] = var(None, always_update=True)  # type: ignore[arg-type]
     viewed: var[str] = var("")
 
-    def __init__(self, run_id: str, *, stream: str | None = None, step: str | None = None) -> None:
+    def __init__(
+        self,
+        run_id: str,
+        *,
+        stream: str | None = None,
+        step: str | None = None,
+        section: int | None = None,
+    ) -> None:
         super().__init__()
         self._compositor = RegionCompositor()  # streaming panes repaint their dirty rows only
         self.run_id = run_id
@@ -74,6 +81,8 @@ class RunScreen(WriteItScreen[None]):
         self.set_reactive(
             RunScreen.viewed, stream or shown or run.current_step or run.step_order[-1]
         )
+        if shown is not None and section is not None:
+            self.structure.point_at(shown, section)
 
     def compose(self) -> ComposeResult:
         yield Static(id="run-title")

@@ -42,6 +42,11 @@ class Structure:
         self._item = 0
         self._items: tuple[tuple[object, ...], list[Item]] | None = None
 
+    def point_at(self, step: str, section: int) -> None:
+        """Put `step`'s section cursor on `section` (a search result's); one out of range is
+        ignored, as `section` does."""
+        self._sections[step] = section
+
     # -- what is on screen -------------------------------------------------------------------
 
     def spec(self, name: str) -> StepSpec:
