@@ -121,3 +121,17 @@ async def test_importing_a_markdown_or_binary_file_says_which_export_to_use(
         with pytest.raises(WriteItError, match=says) as info:
             import_export(engine, path)
         assert "--format yaml" in str(info.value) and "\n" not in str(info.value)
+
+
+async def test_a_run_exported_mid_way_goes_on_with_its_chosen_models_after_import(
+    engine: Engine, tmp_path: Path
+) -> None:
+    chosen = {"draft": ["offline:editor"]}
+    run_id = engine.start_run("blog-post", {"topic": "kelp"}, models=chosen).run_id
+    await engine.run_step(run_id)
+    engine.pick(run_id, 0, item=0)
+    with Engine.open(tmp_path / "other") as other:
+        exported, again = round_trip(engine, other, run_id, tmp_path)
+        assert again == exported and "\nmodels:\n  draft:\n  - offline:editor\n" in exported
+        done = await other.run_step(run_id)  # draft, on the model the writer chose
+        assert [r.model_ref for r in done.steps["draft"].ordered_responses()] == ["offline:editor"]

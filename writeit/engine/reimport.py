@@ -172,6 +172,9 @@ def _events(
             style_sha=style_sha,
             parent_run_id=data.get("parent_run_id"),
             branch_point=point,
+            model_overrides={
+                str(k): [str(m) for m in v] for k, v in (data.get("models") or {}).items()
+            },
             copied_steps=kept,
         )
     ]

@@ -107,6 +107,8 @@ def export_shape(run: PipelineRun) -> dict[str, Any]:
     }
     if run.budget_usd is not None:  # budget, spent and remaining, when a budget was set
         shape["budget"] = budget_state(run).as_json()
+    if run.model_overrides:  # models chosen at the start (`--model`), per step or "*": every step
+        shape["models"] = {step: list(refs) for step, refs in run.model_overrides.items()}
     return shape
 
 
