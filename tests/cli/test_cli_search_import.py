@@ -54,6 +54,7 @@ def test_two_homes_export_import_search_and_merge(
     # laptop's, so it is left alone and the laptop's log comes over beside it, as a branch.
     (conflict,) = merged["conflicts"]
     assert conflict["run_id"] == run_id and "diverged at event 1" in conflict["why"]
+    assert "rebuilt from its YAML export" in conflict["why"], "it says why it diverged"
     code, out, _ = cli(capsys, "--home", desktop, "import", "--store", laptop)
     assert out.strip().endswith("0 added, 0 extended, 2 unchanged, 0 conflicts, 0 skipped")
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from writeit.domain.errors import NotFound, WriteItError
-from writeit.domain.events import EVENT_ADAPTER, Event, RunCreated
+from writeit.domain.events import EVENT_ADAPTER, Event, RunCreated, StepStarted
 from writeit.domain.models import PipelineRun
 from writeit.engine.pages import RunPage, RunQuery
 from writeit.engine.search import EVERY_RUN
@@ -146,6 +146,8 @@ def merge_run(
         report.skipped.append((branch_id, str(exc)))
         return
     why = f"diverged at event {common} ({theirs[common].type}{' of ' + where if where else ''})"
+    if _rebuilt_here(ours[common], theirs[common]):
+        why += ": the run here was rebuilt from its YAML export, which holds no prompts or times"
     shared = _common_prefix(there, branch)
     if shared == len(branch):
         report.unchanged.append(branch_id)  # imported as this branch by an earlier merge
@@ -251,6 +253,17 @@ def _common_prefix(ours: list[Event], theirs: list[Event]) -> int:
             break
         n += 1
     return n
+
+
+def _rebuilt_here(ours: Event, theirs: Event) -> bool:
+    """Whether the logs part where ours has the empty prompt of a run imported from YAML."""
+    return (
+        isinstance(ours, StepStarted)
+        and isinstance(theirs, StepStarted)
+        and not ours.prompt
+        and bool(theirs.prompt)
+        and (ours.step, ours.responses) == (theirs.step, theirs.responses)
+    )
 
 
 def _where(event: Event) -> str | None:
