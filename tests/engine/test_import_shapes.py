@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from writeit.domain.errors import WriteItError
 from writeit.domain.provenance import ParagraphSource
@@ -135,3 +136,16 @@ async def test_a_run_exported_mid_way_goes_on_with_its_chosen_models_after_impor
         assert again == exported and "\nmodels:\n  draft:\n  - offline:editor\n" in exported
         done = await other.run_step(run_id)  # draft, on the model the writer chose
         assert [r.model_ref for r in done.steps["draft"].ordered_responses()] == ["offline:editor"]
+
+
+async def test_a_cancelled_response_keeps_why_it_stopped(engine: Engine, tmp_path: Path) -> None:
+    run_id = engine.start_run("blog-post", {"topic": "kelp"}).run_id
+    await engine.run_step(run_id)
+    path = engine.export(run_id, "yaml", tmp_path / "run.yaml")
+    data = yaml.safe_load(path.read_text())
+    first = data["steps"][0]["responses"][0]  # as a budget stop leaves it
+    first.update(status="cancelled", finish_reason=None, cancel_reason="budget")
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with Engine.open(tmp_path / "other") as other:
+        assert import_export(other, path).added == [run_id]
+        assert yaml.safe_load(other.export_text(run_id, "yaml")) == data
