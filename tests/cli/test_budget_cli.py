@@ -68,3 +68,22 @@ def test_a_model_at_an_unknown_price_is_named_where_the_budget_cannot_count_it(
     )
     assert error.startswith("writeit: error: step 'angles' may cost up to $")
     assert "(and openai:my-private-model at an unknown price) but $0.0001" in error
+
+
+def test_a_run_stopped_midway_by_its_budget_says_where_it_waits_and_how_to_go_on(
+    fake_llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-openai-key-000")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.openai_base_url)
+    fake_llm.default = Scenario(text="1. **An angle**: why it matters")
+    # Room for the angles (up to ~$0.0013 with no history), not for the outline after them.
+    assert main(["run", "tech-article", "-i", "topic=x", *MODEL, "--budget", "0.0015"]) == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert main(["list", "--json"]) == 0
+    (run,) = json.loads(capsys.readouterr().out)
+    short = run["run_id"][:8]
+    assert error.startswith("writeit: error: step 'outline' may cost up to $"), error
+    assert error.endswith(
+        f"; run {short} waits there: `writeit open {short}` goes on, asking first"
+    )
+    assert "--over-budget" not in error  # it would start a new run, not go on with this one

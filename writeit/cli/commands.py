@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from writeit.cli.args import home_of, wants_json
-from writeit.cli.estimate import check_first_step, show_estimate
+from writeit.cli.estimate import check_first_step, show_estimate, stopped_at_budget
 from writeit.cli.leaderboard import show_leaderboard
 from writeit.cli.output import emit_json, note, say, show_run, table
+from writeit.domain.budget import OverBudget
 from writeit.domain.errors import ValidationProblem, WriteItError
 from writeit.domain.events import Event, ResponseFinished, ResponsePicked, StepStarted
 from writeit.domain.models import PipelineRun
@@ -78,6 +79,8 @@ async def _run_to_end(
 ) -> PipelineRun:
     try:
         return await engine.run_to_end(run_id, strategy, over_budget=over_budget, shuffle=shuffle)
+    except OverBudget as exc:  # the run exists by now: say where it waits and how to go on
+        raise OverBudget(stopped_at_budget(str(exc), run_id)) from None
     finally:
         await engine.aclose()  # provider HTTP pools belong to this event loop
 

@@ -66,3 +66,10 @@ def check_first_step(estimate: RunEstimate, budget: float, over_budget: bool = F
         return
     if reason := check_step(BudgetState(budget, 0.0), estimate.steps[0]):
         raise OverBudget(f"{reason} (--over-budget to allow)")
+
+
+def stopped_at_budget(reason: str, run_id: str) -> str:
+    """A run stopped midway by its budget: the reason, and where the run waits (re-running
+    `writeit run` would start a new one; `writeit open` goes on and asks before each step)."""
+    short = run_id[:8]
+    return f"{reason}; run {short} waits there: `writeit open {short}` goes on, asking first"

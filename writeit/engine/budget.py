@@ -121,7 +121,7 @@ def spend_for(
     if state.budget_usd is not None and not over_budget:
         reason = check_step(state, estimate())
         if reason is not None:
-            raise OverBudget(f"{reason} (--over-budget to allow)")
+            raise OverBudget(reason)
     prices = {ref: price_of(ref) for ref in {ref for _, ref, _ in responses}}
     return LiveSpend.start(
         run.run_id,
