@@ -56,7 +56,7 @@ def import_export(engine: ExportImporter, path: Path) -> ImportReport:
     report = ImportReport()
     run_id = events[0].run_id
     try:
-        here = yaml.safe_load(engine.export_text(run_id, "yaml"))
+        here = yaml.load(engine.export_text(run_id, "yaml"), Loader=LOADER)
     except NotFound:
         here = None
     if here == data:
@@ -77,6 +77,8 @@ def open_other_home(path: Path, home: Path) -> Engine:
     return Engine(path)
 
 
+# libyaml's safe loader when PyYAML has it: the same data, ten times faster on a long export.
+LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 WANTED = "import takes the YAML export (writeit export RUN_ID --format yaml)"
 
 
@@ -92,7 +94,7 @@ def read_export(path: Path) -> dict[str, Any]:
     if text.startswith("---\n") and "\nrun_id: " in text.split("\n---", 1)[0]:
         raise WriteItError(f"{path} is not YAML but a Markdown export; {WANTED}")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=LOADER)
     except yaml.YAMLError as exc:
         raise WriteItError(f"{path} is not YAML ({str(exc).splitlines()[0]}); {WANTED}") from None
     if not isinstance(data, dict) or data.get("writeit_export") != 1:
