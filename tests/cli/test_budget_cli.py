@@ -87,3 +87,14 @@ def test_a_run_stopped_midway_by_its_budget_says_where_it_waits_and_how_to_go_on
         f"; run {short} waits there: `writeit open {short}` goes on, asking first"
     )
     assert "--over-budget" not in error  # it would start a new run, not go on with this one
+
+    # --over-budget starts every step; the streams still stop when the spend reaches the budget
+    # (~3,000 tokens at $0.60 per million cross it during the angles).
+    fake_llm.default = Scenario(text="1. **An angle**: " + "word " * 3000)
+    argv = ["run", "tech-article", "-i", "topic=y", *MODEL, "--budget", "0.0015", "--over-budget"]
+    assert main(argv) == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("writeit: error: the budget was reached during step "), error
+    assert main(["show", error.split("; run ")[-1].split()[0], "--json"]) == 0
+    budget = json.loads(capsys.readouterr().out)["budget"]
+    assert budget["spent_usd"] >= 0.0015 and budget["remaining_usd"] == 0
