@@ -87,6 +87,9 @@ async def test_a_worked_tech_article_and_its_branch_round_trip(
     engine.pick(carried, 0, step="draft", section=2)
     item = engine.pick(run_id, 0, step="angles", item=1)
 
+    with Engine.open(tmp_path / "lone") as lone:  # a branch without its parent: advice
+        alone = import_export(lone, engine.export(carried, "yaml", tmp_path / "lone.yaml"))
+        assert alone.added == [carried] and "parent first" in alone.lines()[-2]
     with Engine.open(tmp_path / "other") as other:
         for rid in (run_id, branch, carried, item):
             exported, again = round_trip(engine, other, rid, tmp_path)

@@ -63,6 +63,7 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     conflicts: list[tuple[str, str, str]] = field(default_factory=list)  # run, branch, why
     skipped: list[tuple[str, str]] = field(default_factory=list)  # run, why
+    notes: list[str] = field(default_factory=list)  # advice on what to import next
 
     def lines(self) -> list[str]:
         out = [f"added run {r}" for r in self.added]
@@ -74,6 +75,7 @@ class ImportReport:
             for r, b, why in self.conflicts
         ]
         out += [f"skipped run {r[:8]}: {why}" for r, why in self.skipped]
+        out += [f"note: {note}" for note in self.notes]
         out.append(
             f"{len(self.added)} added, {len(self.extended)} extended, "
             f"{len(self.unchanged)} unchanged, {len(self.conflicts)} conflicts, "
@@ -91,6 +93,7 @@ class ImportReport:
                 for r, b, why in self.conflicts
             ],
             "skipped": [{"run_id": r, "why": why} for r, why in self.skipped],
+            "notes": self.notes,
         }
 
 

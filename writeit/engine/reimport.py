@@ -63,7 +63,22 @@ def import_export(engine: ExportImporter, path: Path) -> ImportReport:
         report.unchanged.append(run_id)
         return report
     merge_run(engine, events, blobs, report, branch_salt=f"yaml:{path.name}")
+    parent = data.get("parent_run_id")
+    if isinstance(parent, str) and not _is_here(engine, parent) and report.added:
+        report.notes.append(
+            f"its parent run {parent[:8]} is not here. Import a family parent first (or merge "
+            "the whole home): a branch can share responses with its parent, and the parent "
+            "imported after it would store them again, which writeit doctor reports"
+        )
     return report
+
+
+def _is_here(engine: ExportImporter, run_id: str) -> bool:
+    try:
+        engine.load(run_id)
+    except WriteItError:
+        return False
+    return True
 
 
 def open_other_home(path: Path, home: Path) -> Engine:
