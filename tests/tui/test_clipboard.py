@@ -92,6 +92,7 @@ async def test_y_copies_the_focused_response_and_Y_the_article(
         notices = [n.message for n in app._notifications]
         assert any("Copied response 2 of 'angles'" in n for n in notices)
         assert any(("through tmux" in n) is tmux for n in notices if n.startswith("Copied"))
+        assert any(("set-clipboard on" in n) is tmux for n in notices if n.startswith("Copied"))
 
         await pilot.press("1")  # the next key a writer presses: the run goes on
         await wait_settled(pilot, app, "outline")

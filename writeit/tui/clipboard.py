@@ -73,7 +73,8 @@ def copy(app: App[object], item: Copyable | None, environ: Mapping[str, str] | N
     if item is None:
         return "Nothing to copy yet: no response here has text, and there is no article."
     text = strip_control(item.text)
-    clip = osc52.clip(text, os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
+    clip = osc52.clip(text, env)
     if clip.refused:
         return f"Not copied: {item.what} is {clip.refused}. Export it instead (x)."
     driver = app._driver  # Textual writes its own OSC 52 the same way (App.copy_to_clipboard)
@@ -82,7 +83,12 @@ def copy(app: App[object], item: Copyable | None, environ: Mapping[str, str] | N
     app._clipboard = text  # Textual's own paste (ctrl+v in a text field) reads it
     driver.write(clip.sequence)
     driver.flush()
+    # tmux's defaults (set-clipboard external, allow-passthrough off) drop both sequences.
+    hint = (
+        "tmux needs `set -g set-clipboard on` (or allow-passthrough on)"
+        if env.get("TMUX")
+        else "your terminal does not accept OSC 52"
+    )
     return (
-        f"Copied {item.what} ({len(text):,} characters) by {clip.via}. "
-        "If nothing arrives, your terminal does not accept OSC 52."
+        f"Copied {item.what} ({len(text):,} characters) by {clip.via}. If nothing arrives, {hint}."
     )
