@@ -17,6 +17,7 @@ import logging
 import logging.handlers
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from io import TextIOWrapper
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,12 @@ class _QuietRotatingHandler(logging.handlers.RotatingFileHandler):
     def handleError(self, record: logging.LogRecord) -> None:
         """A full disk or a vanished directory must not print to the terminal or fail a run."""
 
+    def _open(self) -> TextIOWrapper:
+        """The directory is made with the first record, so a command that logs nothing
+        (`list`, `run --estimate`) leaves no empty `logs/` behind in the home."""
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
 
 _handler: _QuietRotatingHandler | None = None
 
@@ -122,9 +129,7 @@ def configure(directory: Path, secrets: Iterable[str]) -> Path | None:
         log.removeHandler(_handler)
         _handler.close()
         _handler = None
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    if directory.exists() and not directory.is_dir():
         return None
     handler = _QuietRotatingHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True

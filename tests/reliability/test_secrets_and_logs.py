@@ -195,6 +195,16 @@ def test_logs_are_json_lines_about_what_happened(home: Path) -> None:
     assert all(r.get("run_id") == records[0]["run_id"] for r in records[:-1])
 
 
+def test_a_command_that_logs_nothing_leaves_no_logs_folder(home: Path) -> None:
+    assert main(["run", "blog-post", "--estimate", "-i", "topic=tea"]) == 0
+    assert main(["list"]) == 0
+    logs.shutdown()
+    assert home.exists() and not (home / "logs").exists()
+    assert main(["show", "zzzzzzzz"]) == 1  # a warning is logged: the folder comes with it
+    logs.shutdown()
+    assert (home / "logs" / "writeit.log").read_text().count("no run matches") == 1
+
+
 def test_logs_rotate_and_stay_small(tmp_path: Path) -> None:
     path = logs.configure(tmp_path / "logs", [])
     assert path is not None
