@@ -51,9 +51,10 @@ def seconds(value: float | None) -> str:
 
 
 def cost(value: float | None, estimated: bool = False) -> str:
-    """A response's cost: `$0.0012`, `≈$0.0012` when its tokens were counted locally."""
+    """A response's cost: `$0.0012`, `≈$0.0012` when its tokens were counted locally, "price
+    unknown" when the price source has no price for its model (never counted as free)."""
     if value is None:
-        return "cost ?"
+        return "price unknown"
     return "free" if value == 0 else f"{'≈' if estimated else ''}${value:.4f}"
 
 
