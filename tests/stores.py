@@ -56,3 +56,15 @@ def finished_run(engine: Engine, pipeline: str, topic: str) -> str:
             await engine.aclose()
 
     return asyncio.run(go())
+
+
+async def drafted_tech_article(engine: Engine, topic: str) -> str:
+    """A tech-article run with its first angle and outline picked and every section of `draft`
+    streamed, nothing of it picked yet (from inside the test's event loop); the run's id."""
+    run_id = engine.start_run("tech-article", {"topic": topic}).run_id
+    await engine.run_step(run_id)
+    engine.pick(run_id, 0, item=0)
+    await engine.run_step(run_id)
+    engine.pick(run_id, 0)
+    await engine.run_step(run_id)
+    return run_id

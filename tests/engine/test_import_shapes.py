@@ -65,6 +65,7 @@ async def test_a_worked_tech_article_and_its_branch_round_trip(
         engine.pick(run_id, 1, step="draft", section=k)
     draft = engine.load(run_id).steps["draft"]
     first = draft.section_responses(0)[1]
+    assert draft.content is not None
     engine.edit(
         run_id,
         draft.content.replace("\n## ", "\n\nA line of my own.\n\n## ", 1),

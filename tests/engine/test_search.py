@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from stores import store_of
+from stores import drafted_tech_article, store_of
 
 from writeit.domain.errors import WriteItError
 from writeit.engine import (
@@ -108,12 +108,7 @@ def test_what_a_writer_types_is_never_a_syntax_error(engine: Engine) -> None:
 
 
 async def test_a_section_steps_texts_say_which_section(engine: Engine) -> None:
-    run_id = engine.start_run("tech-article", {"topic": "tidal turbines"}).run_id
-    await engine.run_step(run_id)
-    engine.pick(run_id, 0, item=0)
-    await engine.run_step(run_id)
-    engine.pick(run_id, 0)
-    await engine.run_step(run_id)  # draft: a round per section
+    run_id = await drafted_tech_article(engine, "tidal turbines")
     engine.revise(run_id, step="draft", feedback="mention barnacles", section=1)
 
     (feedback,) = search_runs(engine, "barnacles").hits

@@ -6,6 +6,7 @@ import base64
 import re
 
 import pytest
+from stores import drafted_tech_article
 
 from writeit.domain.compare import display_order
 from writeit.engine.engine import Engine
@@ -116,12 +117,7 @@ async def test_a_blind_pane_is_copied_without_naming_its_model(engine: Engine) -
 
 
 async def test_a_section_pane_is_named_by_its_section_and_number_on_screen(engine: Engine) -> None:
-    run_id = engine.start_run("tech-article", {"topic": "kelp"}).run_id
-    await engine.run_step(run_id)
-    engine.pick(run_id, 0, item=0)
-    await engine.run_step(run_id)
-    engine.pick(run_id, 0)
-    await engine.run_step(run_id)  # draft: every section's responses
+    run_id = await drafted_tech_article(engine, "kelp")
     state = engine.load(run_id).steps["draft"]
     section = state.sections[1]
     focused = display_order(section.response_ids)[1]  # the second pane shown for section 2

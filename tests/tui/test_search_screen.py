@@ -3,14 +3,28 @@ the step the match is in."""
 
 from __future__ import annotations
 
+from stores import drafted_tech_article
+from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from writeit.engine import Engine, PickStrategy
+from writeit.tui.app import WriteItApp
 from writeit.tui.screens.home import HomeScreen
 from writeit.tui.screens.search import SearchScreen
 
 from .conftest import OpenApp
 from .helpers import run_screen, wait_until
+
+
+async def open_search(app: WriteItApp, pilot: Pilot[None]) -> SearchScreen:
+    """`s` on the home screen, once the index has caught up."""
+    await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+    await pilot.press("s")
+    await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen))
+    screen = app.screen
+    assert isinstance(screen, SearchScreen)
+    await wait_until(pilot, lambda: screen.ready, what="the index to catch up")
+    return screen
 
 
 async def test_s_searches_and_enter_opens_the_run_at_the_matching_step(
@@ -24,12 +38,7 @@ async def test_s_searches_and_enter_opens_the_run_at_the_matching_step(
     engine.revise(run, step=first, feedback="mention the capybara")  # branches: completed run
 
     async with open_app() as (app, pilot):
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen))
-        screen = app.screen
-        assert isinstance(screen, SearchScreen)
-        await wait_until(pilot, lambda: screen.ready, what="the index to catch up")
+        screen = await open_search(app, pilot)
         await pilot.press(*"capybara")
         await wait_until(pilot, lambda: len(screen.hits) == 1, what="one feedback hit")
         assert screen.hits[0].kind == "feedback" and screen.hits[0].step == first
@@ -52,21 +61,11 @@ async def test_s_searches_and_enter_opens_the_run_at_the_matching_step(
 async def test_a_section_result_opens_with_the_cursor_on_its_section(
     open_app: OpenApp, engine: Engine
 ) -> None:
-    run = engine.start_run("tech-article", {"topic": "tidal turbines"}).run_id
-    await engine.run_step(run)
-    engine.pick(run, 0, item=0)
-    await engine.run_step(run)
-    engine.pick(run, 0)
-    await engine.run_step(run)  # draft: a round per section
+    run = await drafted_tech_article(engine, "tidal turbines")
     engine.revise(run, step="draft", feedback="mention barnacles", section=2)
 
     async with open_app() as (app, pilot):
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen))
-        screen = app.screen
-        assert isinstance(screen, SearchScreen)
-        await wait_until(pilot, lambda: screen.ready, what="the index to catch up")
+        screen = await open_search(app, pilot)
         await pilot.press(*"barnacles")
         await wait_until(pilot, lambda: len(screen.hits) == 1, what="the section's feedback")
         await pilot.press("down", "enter")

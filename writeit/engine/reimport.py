@@ -2,11 +2,12 @@
 
 The export (DESIGN.md, Export) holds each step's current responses, pick or edited content and
 feedback, so the run is rebuilt as: `run_created` (steps before a branch point copied, as a
-branch has them), its budget, then per step `step_started` (a section step: its plan and one
-round per section), one `response_finished` per response with its text, usage and timings, the
-feedback, and the pick (of an item, of each section) or the edit; then the run's status
-(`reimport_steps` builds each step). Exporting the imported run gives the same file. What an export does not hold is not invented: prompts are
-empty, every event is dated at the run's creation, earlier attempts of a step are absent, a
+branch has them, and the branch point too when the branch carried its parent's responses there),
+its budget and models, then per step `step_started` (a section step: its plan and one round per
+section), one `response_finished` per response with its text, usage and timings, the feedback,
+and the pick (of an item, of each section) or the edit; then the run's status (`reimport_steps`
+builds each step). Exporting the imported run gives the same file. What an export does not hold
+is not invented: prompts are empty, every event is dated at the run's creation, earlier attempts of a step are absent, a
 response exported mid-stream is `interrupted`, and the pipeline and style are this home's
 installed ones of the same name (the run stores them, as any run does).
 """
