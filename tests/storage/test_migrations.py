@@ -15,6 +15,7 @@ from typing import Any
 
 import lmdb
 import pytest
+import yaml
 from stores import open_engine
 
 from writeit.domain.errors import WriteItError
@@ -41,9 +42,22 @@ def v2_store(tmp_path: Path) -> Path:
 
 
 def exports(home: Path) -> dict[str, str]:
+    """Each fixture run's YAML export as the code exports it now, without the `models:` key.
+
+    The export gained `models:` (the models chosen at the start, its last key) after these
+    exports were recorded: it is checked to name the fixture's models, and everything before
+    it must be byte for byte what the schema-2 code exported."""
     engine, _ = open_engine(home)
+    out = {}
     with engine:
-        return {run_id: engine.export_text(run_id, "yaml") for run_id in EXPORTS}
+        for run_id in EXPORTS:
+            text = engine.export_text(run_id, "yaml")
+            before, found, added = text.partition("\nmodels:\n")
+            if found:
+                models = yaml.safe_load("models:\n" + added)["models"]
+                assert models == {"*": ["offline:writer", "offline:editor"]}, models
+            out[run_id] = before + "\n" if found else text
+    return out
 
 
 def test_a_v2_store_opens_migrates_and_exports_the_same_yaml(tmp_path: Path) -> None:
