@@ -168,7 +168,7 @@ def check_run(store: Store, run_id: str, children_of: Mapping[str, set[str]]) ->
 
     iso = replayed.created_at.isoformat()
     assert store.get_raw(keys.recent_runs(iso, run_id)) == run_id.encode(), "recent_runs"
-    assert store.get_raw(keys.run_by_config(replayed.pipeline, iso)) == run_id.encode(), (
+    assert store.get_raw(keys.run_by_config(replayed.pipeline, iso, run_id)) == run_id.encode(), (
         "run_by_config"
     )
     parent = store.get_raw(keys.branch_parent(run_id))

@@ -22,6 +22,7 @@ from writeit.domain.events import (
 from writeit.domain.status import ResponseStatus, RunStatus, StepStatus
 from writeit.engine import Engine, PickStrategy
 from writeit.storage.codec import unpack
+from writeit.storage.migrations import migrate
 from writeit.storage.store import Store, utcnow
 
 
@@ -43,7 +44,7 @@ async def test_design_keys_exist(engine: Engine, store: Store) -> None:
     child = engine.branch(run_id, "draft")
     run = engine.load(run_id)
     found = raw_keys(store)
-    assert found["meta:schema_version"] == b"3"
+    assert found["meta:schema_version"] == b"4"
     events = sorted(k for k in found if k.startswith(f"event:{run_id}:"))
     assert events == [f"event:{run_id}:{i:012d}" for i in range(len(events))]
     assert f"run:{run_id}" in found
@@ -67,7 +68,7 @@ async def test_design_keys_exist(engine: Engine, store: Store) -> None:
     light = json.loads(unpack(found[f"run:{run_id}"]))
     assert "steps" not in light and light["step_status"] == ["completed"] * 4
     iso = run.created_at.isoformat()
-    assert found[f"run_by_config:tech-article:{iso}"] == run_id.encode()
+    assert found[f"run_by_config:tech-article:{iso}:{run_id}"] == run_id.encode()
     assert found[f"recent_runs:{iso}:{run_id}"] == run_id.encode()
     assert found[f"branch_parent:{child}"] == run_id.encode()
     assert json.loads(found[f"branch_children:{run_id}"]) == [child]
@@ -200,3 +201,24 @@ def test_interrupted_responses_are_recovered_on_open(home: Path) -> None:
     assert store.active_responses() == []
     assert reopened.recover_interrupted() == 0
     reopened.close()
+
+
+def test_runs_created_in_the_same_microsecond_are_each_listed(home: Path) -> None:
+    """Two processes starting runs of one pipeline at once (CI's multiprocess test did): each
+    keeps its own `run_by_config:` key, so `list --pipeline` shows both and doctor is clean. A
+    schema-3 store, where the later run's key had replaced the other's, is indexed again."""
+    at = utcnow()
+    engine, store = open_engine(home, clock=lambda: at)
+    with engine:
+        ids = {engine.start_run("blog-post", {"topic": t}).run_id for t in ("kelp", "moss")}
+        assert set(store.recent_run_ids(pipeline="blog-post")) == ids
+        assert engine.doctor().ok
+    env = lmdb.open(str(home / "writeit.lmdb"), max_readers=8)  # back to schema 3
+    with env.begin(write=True) as txn:
+        migrate(txn, target=3)
+        assert len([k for k, _ in txn.cursor() if k.startswith(b"run_by_config:")]) == 1
+    env.close()
+    engine, store = open_engine(home)  # opening migrates up: both runs indexed again
+    with engine:
+        assert set(store.recent_run_ids(pipeline="blog-post")) == ids
+        assert engine.doctor().ok

@@ -230,8 +230,7 @@ def renamed(events: list[Event], new_id: str, *, parent: str, point: str | None)
         out.append(EVENT_ADAPTER.validate_json(text))
     first = out[0]
     assert isinstance(first, RunCreated)
-    # Dated a microsecond after the run it diverged from: `run_by_config:` indexes runs of a
-    # pipeline by creation time, so two runs must not share one.
+    # Dated a microsecond after the run it diverged from, so lists show it right after it.
     out[0] = first.model_copy(
         update={
             "parent_run_id": parent,

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from writeit.domain.models import PipelineRun
 
 DAMAGED_STATE = "damaged (see writeit doctor)"  # a list's words for a run it cannot read
-LIGHT_SCHEMA = b"3"  # the `run:` layout read here (step statuses beside the run's fields)
+LIGHT_SCHEMA = b"4"  # the layout read here: `run:` with step statuses, `run_by_config:` with ids
 FINAL = {RunStatus.COMPLETED.value, RunStatus.ERROR.value}  # their state is their status
 STEP_STATUS = "step_status"
 
@@ -109,7 +109,9 @@ def _light_rows(home: Path, query: RunQuery) -> list[RunRow] | None:
 
 
 def _ids(txn: Any, pipeline: str | None) -> Iterator[str]:
-    prefix = keys.run_by_config(pipeline, "") if pipeline is not None else keys.RECENT_RUNS_PREFIX
+    prefix = (
+        keys.pipeline_runs_prefix(pipeline) if pipeline is not None else keys.RECENT_RUNS_PREFIX
+    )
     return (v.decode() for _, v in scan_reverse(txn, prefix))
 
 

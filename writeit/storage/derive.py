@@ -327,7 +327,7 @@ def _run_created(get: Getter, event: RunCreated) -> Writes:
     iso = state.created_at.isoformat()
     writes: Writes = {
         keys.run(state.run_id): dump_run(state),
-        keys.run_by_config(state.pipeline, iso): state.run_id.encode(),
+        keys.run_by_config(state.pipeline, iso, state.run_id): state.run_id.encode(),
         keys.recent_runs(iso, state.run_id): state.run_id.encode(),
     }
     # A branch's copied steps: their texts are in this event (and in the parent's log).

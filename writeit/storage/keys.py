@@ -30,8 +30,18 @@ def step_responses(run_id: str, step_name: str) -> bytes:
     return f"step_responses:{run_id}:{step_name}".encode()
 
 
-def run_by_config(pipeline: str, created_at_iso: str) -> bytes:
-    return f"run_by_config:{pipeline}:{created_at_iso}".encode()
+def run_by_config(pipeline: str, created_at_iso: str, run_id: str) -> bytes:
+    """A run among its pipeline's runs, by creation time; the id keeps two runs created in
+    the same microsecond apart (schema 4: they shared one key, the later one hiding the other)."""
+    return f"run_by_config:{pipeline}:{created_at_iso}:{run_id}".encode()
+
+
+def pipeline_runs_prefix(pipeline: str) -> bytes:
+    """What every `run_by_config` key of `pipeline`'s runs starts with."""
+    return f"run_by_config:{pipeline}:".encode()
+
+
+RUN_BY_CONFIG_PREFIX = b"run_by_config:"
 
 
 def recent_runs(created_at_iso: str, run_id: str) -> bytes:

@@ -4,6 +4,9 @@ Version 1 had no `recent_runs:` index (the home screen scanned `run:` keys); ver
 Version 3 stores each text once (`codec`): large values compressed, light `run:` snapshots,
 `step:` and `response:` snapshots referring to the log's texts. Up rebuilds every run's derived
 keys from its log (as `writeit doctor --repair` would); down writes them back whole.
+Version 4 ends each `run_by_config:` key with its run id: two runs of a pipeline created in the
+same microsecond shared one key (two processes starting runs at once did). Up indexes every run
+snapshot again, so a run an old key had hidden is listed again; down drops the ids.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from writeit.storage.derive import load_full, load_response
 from writeit.storage.rebuild import log_events, rebuild
 from writeit.storage.scan import scan
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,24 @@ def _add_recent_runs(txn: Any) -> None:
         created = json.loads(unpack(value))["created_at"]
         iso = _iso(created)
         txn.put(keys.recent_runs(iso, key[4:].decode()), key[4:])
+
+
+def _index_with_ids(txn: Any) -> None:
+    for key, _ in list(scan(txn, keys.RUN_BY_CONFIG_PREFIX)):
+        txn.delete(key)
+    for key, value in list(scan(txn, b"run:")):
+        try:
+            run = json.loads(unpack(value))
+            entry = keys.run_by_config(run["pipeline"], _iso(run["created_at"]), key[4:].decode())
+        except (ValueError, KeyError, TypeError):
+            continue  # a damaged snapshot: `writeit doctor` names it and rebuilds its keys
+        txn.put(entry, key[4:])
+
+
+def _index_without_ids(txn: Any) -> None:
+    for key, value in list(scan(txn, keys.RUN_BY_CONFIG_PREFIX)):
+        txn.delete(key)
+        txn.put(key[: -len(value) - 1], value)  # the later of two runs in one microsecond wins
 
 
 def _iso(created: str) -> str:
@@ -103,6 +124,7 @@ MIGRATIONS: list[Migration] = [
         2, "index runs by creation time for the home screen", _add_recent_runs, _drop_recent_runs
     ),
     Migration(3, "store each text once", _store_once, _store_whole),
+    Migration(4, "index runs by pipeline with their ids", _index_with_ids, _index_without_ids),
 ]
 
 

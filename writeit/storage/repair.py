@@ -27,7 +27,7 @@ from writeit.storage.store import DamagedRun, fold_raw
 
 EVENT_PREFIX = b"event:"
 RUN_PREFIX = b"run:"
-INDEX_PREFIXES = (b"run_by_config:", keys.RECENT_RUNS_PREFIX)
+INDEX_PREFIXES = (keys.RUN_BY_CONFIG_PREFIX, keys.RECENT_RUNS_PREFIX)
 PARENT_PREFIX = b"branch_parent:"
 CHILDREN_PREFIX = b"branch_children:"
 PAST_RUN = b";"  # sorts right after ':' : `event:{run};` is past every event of that run

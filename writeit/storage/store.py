@@ -269,7 +269,7 @@ class Store:
     def recent_run_ids(self, limit: int | None = None, pipeline: str | None = None) -> list[str]:
         """Run ids newest first, by a reverse scan of `recent_runs:` (or `run_by_config:`)."""
         prefix = (
-            keys.run_by_config(pipeline, "") if pipeline is not None else keys.RECENT_RUNS_PREFIX
+            keys.pipeline_runs_prefix(pipeline) if pipeline is not None else keys.RECENT_RUNS_PREFIX
         )
 
         return self._read(lambda txn: [v.decode() for _, v in scan_reverse(txn, prefix, limit)])
