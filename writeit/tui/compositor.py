@@ -4,8 +4,9 @@ Textual's compositor paints a partial update by rendering every widget that over
 around *all* dirty regions, over the widget's whole height. Four streaming panes in a 2x2 grid
 dirty a row or two each per frame, so that box is nearly the whole screen and every frame
 walked every line of every pane (cache lookups, filters, crops) to repaint eight rows. Here
-each widget is rendered only over the rows of the dirty regions that touch it; the chops,
-spans and output are Textual's own, so what reaches the terminal is the same.
+each widget is rendered only over the rows of the dirty regions that touch it, and not at all
+where the widgets in front already cover them; the chops, spans and output are Textual's own,
+so what reaches the terminal is the same.
 
 It overrides a private method of Textual's `Compositor` (pinned below 9 in pyproject.toml);
 tests/tui/test_compositor.py replays streamed frames onto a virtual terminal and checks the
@@ -42,28 +43,29 @@ class RegionCompositor(Compositor):
             return
         painted: list[Region] = []  # the bands of the widgets in front (visible_widgets order)
         for widget, (region, clip) in self.visible_widgets.items():
+            if not dirty:
+                return  # every dirty cell is painted by a widget in front
             visible = region.intersection(clip)
             changed = [r.intersection(visible) for r in dirty if r.overlaps(visible)]
+            if not changed:
+                continue
             for top, bottom in merged([(r.y, r.bottom) for r in changed]):
                 band = Region(visible.x, top, visible.width, bottom - top)
-                if widget.children and all(
-                    covered(r, painted) for r in changed if top <= r.y < bottom
-                ):
-                    # None of what changed here shows: a container behind its children (the
-                    # panes behind their text, the grid behind the panes). What did not change
-                    # (a pane's border beside its text) stays as the terminal has it.
-                    continue
                 painted.append(band)
                 # The band is passed as the clip, so Textual's chopper aligns its strips with it
                 yield region, band, widget.render_lines(band.translate(-region.offset))
+            # The chopper keeps the first strip it gets for a cell, so a dirty region wholly
+            # painted now shows nothing of the widgets behind: the panes behind their text, the
+            # grid behind the panes and the screen behind it all are not rendered at all. A
+            # region still partly open (a pane's border beside its text) is kept for them.
+            dirty = [r for r in dirty if not (r.overlaps(visible) and covered(r, painted))]
 
 
 def merged(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Row spans `[top, bottom)` joined where they touch or overlap, top to bottom.
 
     A widget is rendered over each run of dirty rows, not from the first to the last: the
-    rows between two panes' text (their borders and headers, unchanged) are left alone, and a
-    container behind both panes stays wholly covered, so it is not rendered at all.
+    rows between two panes' text (their borders and headers, unchanged) are left alone.
     """
     out: list[tuple[int, int]] = []
     for top, bottom in sorted(rows):

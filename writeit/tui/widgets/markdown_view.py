@@ -23,7 +23,7 @@ from rich.markdown import Heading, Markdown
 from rich.style import Style
 from rich.text import Text
 from rich.theme import Theme
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -252,6 +252,11 @@ class MarkdownView(ScrollView, can_focus=True):
             self._grow(total)
         else:
             self.refresh_lines(first, max(total, old_total) - first)
+
+    def refresh_lines(self, y_start: int, line_count: int = 1) -> None:
+        """Repaint rows of the text only. `ScrollView`'s rows also cover the scrollbar beside
+        the text, so every streamed row re-rendered the scrollbar and wrote it out again."""
+        self.refresh(Region(0, y_start - self.scroll_offset.y, self._width, line_count))
 
     def finish(self, text: str) -> None:
         """The final text: drawn whole as Markdown, exactly as a stored answer is."""

@@ -2,7 +2,8 @@
 
 Moving between steps is a toggle, so `left`/`right` answer at once, and a step still streaming
 keeps its panes (and their text) while another is on screen. The deck's frame timer shows new
-tokens about 30 times a second, and only while its screen is visible.
+tokens 20 times a second (a stream is read as often: see `providers.sdk_base`), and only
+while its screen is visible.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from writeit.tui.live import StreamHub
 from writeit.tui.widgets.response_pane import ResponsePane
 from writeit.tui.widgets.step_panes import StepPanes, panes_key
 
-FPS = 30
+FPS = 20
 HEADER_EVERY = 8  # frames between header refreshes (tokens, tok/s) while streaming
 
 

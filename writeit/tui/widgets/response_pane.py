@@ -1,6 +1,6 @@
 """One response in its own pane: a header with its numbers, and its text streaming live.
 
-The screen calls `flush()` on a frame timer (~30 fps), never per token; the text goes to a
+The screen calls `flush()` on a frame timer (20 fps), never per token; the text goes to a
 `MarkdownView`, whose cost per frame stays flat however long the response grows.
 
 Benchmarks measure lag by installing `ResponsePane.flush_hook`: every `flush()` that shows new
