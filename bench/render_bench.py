@@ -561,8 +561,13 @@ async def sustained_rate(
     trials: list[Trial] = []
     tried: list[float] = []
 
-    async def run(rate: float) -> bool:
-        """A rate passes when the median trial (by p95 lag) of `reps` passes."""
+    async def run(rate: float, again: bool = True) -> bool:
+        """A rate passes when the median trial (by p95 lag) of `reps` passes.
+
+        A failure is tried once more before it counts (for every target alike): on a shared VM
+        whole seconds run 1.7-4.5x slower at random, and one such stall in an early trial sent
+        the search down to 26 tok/s in a run of the code that sustained 16,000 in the next.
+        """
         tried.append(rate)
         group = [await trial(target, rate, seconds) for _ in range(reps)]
         trials.extend(group)
@@ -570,6 +575,8 @@ async def sustained_rate(
         log(
             f"render[{target.name}]: {rate:.0f} tok/s -> p95 {t.lag_p95_ms:.0f} ms, {'ok' if t.sustained else 'behind'}"
         )
+        if not t.sustained and again and (max_rates is None or len(tried) < max_rates):
+            return await run(rate, again=False)
         return t.sustained
 
     low, high = 0.0, None
