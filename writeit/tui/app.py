@@ -9,7 +9,6 @@ screen switch is awaited inside a dialog's dismiss callback.
 
 from __future__ import annotations
 
-import gc
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from writeit.domain.errors import WriteItError
 from writeit.domain.events import Event, ResponseFinished, StepStarted
 from writeit.engine import Engine
 from writeit.tui.budget_gate import approve_step
+from writeit.tui.collector import StreamingCollector
 from writeit.tui.live import StreamHub
 from writeit.tui.messages import OpenRun
 from writeit.tui.palette import ScreenActions
@@ -65,7 +65,7 @@ class WriteItApp(App[None]):
         self.session_id = uuid.uuid4().hex
         self.run_events: Signal[Event] = Signal(self, "run-events")
         self.stream_ended: Signal[str] = Signal(self, "stream-ended")
-        self._streams = 0
+        self._collector = StreamingCollector(self)
         self._theme_loaded = False
         self._unsubscribe = engine.subscribe(
             on_event=self._engine_event,
@@ -151,9 +151,7 @@ class WriteItApp(App[None]):
         """Stream one step (or one `section` of a section step); in the app's `engine` group
         so `workers.cancel_group` stops it."""
         self.streaming_runs.add(run_id)
-        self._streams += 1
-        if self._streams == 1:
-            gc.freeze()  # full collections would scan every widget: pauses of 50-100 ms
+        self._collector.started()
         try:
             if not await approve_step(self, run_id, step, section):  # estimate; budget's ask
                 return
@@ -164,9 +162,7 @@ class WriteItApp(App[None]):
         except WriteItError as exc:
             self.notify(f"{step}: {exc}", severity="error", markup=False)
         finally:
-            self._streams -= 1
-            if not self._streams:
-                gc.unfreeze()  # what became garbage meanwhile is collected as usual
+            self._collector.ended()
             self.streaming_runs.discard(run_id)
             self.stream_ended.publish(run_id)
 
