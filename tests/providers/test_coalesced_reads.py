@@ -8,14 +8,24 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from writeit.providers import sdk_base
 from writeit.providers.sdk_base import READ_PAUSE_S, coalesced
+
+NETWORK_WAIT_S = 0.03  # far above the wake threshold below, so a loaded machine cannot blur them
+
+
+@pytest.fixture(autouse=True)
+def wake_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A buffered event comes in microseconds and a waited one after NETWORK_WAIT_S; telling
+    them apart at 10 ms leaves room for a busy CI machine's scheduling hiccups."""
+    monkeypatch.setattr(sdk_base, "WOKE_S", 0.01)
 
 
 async def network(rounds: list[int]) -> AsyncIterator[str]:
     """Events as a socket delivers them: each round waits on the network, then its events
     are all buffered (read without waiting)."""
     for r, count in enumerate(rounds):
-        await asyncio.sleep(0.005)  # nothing buffered: the reader waits for the server
+        await asyncio.sleep(NETWORK_WAIT_S)  # nothing buffered: the reader waits for the server
         for i in range(count):
             yield f"{r}.{i}"
 
