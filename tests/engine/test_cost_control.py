@@ -137,7 +137,10 @@ def test_after_three_runs_the_median_estimate_is_within_a_quarter_of_each_step(
 def test_a_budget_below_the_run_stops_streaming_within_a_chunk_and_keeps_every_word(
     home: Path, server: CountingServer
 ) -> None:
-    server.token_delay = 0.004  # the streams are still open when the budget is reached
+    # Chunks 20 ms apart: a stream is read in batches (a pause of 1/20 s after each wait), and
+    # at 4 ms a short answer could be sent whole during one pause, before the budget stopped
+    # it; at 20 ms the streams are still being written when the budget is reached.
+    server.token_delay = 0.02
     # Both prompts cost ~$0.0009 once their first chunk arrives (a request that received
     # nothing is free); the rest of the budget runs out while the answers stream.
     budget = 0.0015

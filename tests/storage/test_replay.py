@@ -15,6 +15,8 @@ import pytest
 
 from writeit.domain.errors import IllegalTransition
 from writeit.domain.events import (
+    EVENT_LIST_ADAPTER,
+    REPLAY_ADAPTER,
     Event,
     ResponseFinished,
     ResponsePicked,
@@ -90,6 +92,19 @@ def test_a_flush_after_a_finished_response_is_refused_as_by_apply() -> None:
     with pytest.raises(IllegalTransition) as by_fold:
         fold([*events[:cut], late])
     assert str(by_fold.value) == str(by_apply.value)
+
+
+def test_a_replay_reads_text_flushes_as_dicts_and_folds_them_as_the_models() -> None:
+    events = _log()
+    late = ResponseTextAppended(run_id=RUN, at=AT, step="a", response_id="resp-a", text="x", seq=99)
+    cut = len(events) - 3  # right after resp-a finished
+    read = REPLAY_ADAPTER.validate_json(EVENT_LIST_ADAPTER.dump_json([*events, late]))
+    assert sum(isinstance(e, dict) for e in read) == 1 + sum(
+        isinstance(e, ResponseTextAppended) for e in events
+    )
+    assert fold(read[:-1]) == _one_by_one(events)
+    with pytest.raises(IllegalTransition, match="is completed, not streaming"):
+        fold([*read[:cut], read[-1]])
 
 
 def test_store_replay_and_time_travel_equal_the_events_applied(tmp_path: Path) -> None:

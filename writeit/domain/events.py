@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from typing_extensions import TypedDict  # pydantic takes typing's TypedDict only from 3.12
 
 from writeit.domain.models import StepState, TokenUsage
 from writeit.domain.provenance import ParagraphSource
@@ -183,3 +184,36 @@ Event = Annotated[
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event, config=_DEFERRED)
 EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event], config=_DEFERRED)
+
+
+class TextFlush(TypedDict):
+    """A `ResponseTextAppended` as a replay reads it: its fields validated as the model's are,
+    into a plain dict. A long log is nearly all text flushes, and building a frozen model for
+    each was most of a replay (9,697 flushes: 47 ms as models, 17 ms as dicts)."""
+
+    run_id: str
+    at: datetime
+    seq: NotRequired[int]
+    type: Literal["response_text"]
+    step: str
+    response_id: str
+    text: str
+    first_token_s: NotRequired[float | None]
+    reasoning: NotRequired[str]
+
+
+ReplayEvent = Annotated[
+    RunCreated
+    | RunStatusChanged
+    | RunArchived
+    | BudgetSet
+    | StepStarted
+    | SectionsPlanned
+    | FeedbackGiven
+    | TextFlush
+    | ResponseFinished
+    | ResponsePicked
+    | StepEdited,
+    Field(discriminator="type"),
+]
+REPLAY_ADAPTER: TypeAdapter[list[ReplayEvent]] = TypeAdapter(list[ReplayEvent], config=_DEFERRED)

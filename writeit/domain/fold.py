@@ -24,6 +24,7 @@ from writeit.domain.events import (
     SectionsPlanned,
     StepEdited,
     StepStarted,
+    TextFlush,
 )
 from writeit.domain.models import AIResponse, PipelineRun, StepState
 from writeit.domain.sections import pick_item, pick_section, plan_round, start_section
@@ -36,20 +37,37 @@ from writeit.domain.status import (
 )
 
 
-def fold(events: Iterable[Event]) -> PipelineRun | None:
+def fold(events: Iterable[Event | TextFlush]) -> PipelineRun | None:
     """Rebuild a run from its events, first to last (as `apply` one by one would).
 
     Most of a long log is text flushes: each response's flushes are gathered in a list and
     joined into it once, before any other event (the only ones that read a response's text)
     and at the end. Appending to a model field per flush went through pydantic's __setattr__
-    three times and copied the text so far every time: half of a 10,000-event replay.
+    three times and copied the text so far every time: half of a 10,000-event replay. A
+    replay reads its flushes as `TextFlush` dicts rather than models (see `events.TextFlush`).
     """
     state: PipelineRun | None = None
     pending = _Pending()
     try:
         for event in events:
-            if type(event) is ResponseTextAppended and state is not None:
-                pending.add(state, event)
+            if isinstance(event, dict):
+                if state is not None:
+                    pending.add(
+                        state,
+                        event["step"],
+                        event["response_id"],
+                        event["text"],
+                        event.get("reasoning", ""),
+                        event.get("first_token_s"),
+                        event.get("seq", -1),
+                    )
+                    continue
+                event = ResponseTextAppended.model_validate(event)  # no run yet: apply says so
+            elif type(event) is ResponseTextAppended and state is not None:
+                e = event
+                pending.add(
+                    state, e.step, e.response_id, e.text, e.reasoning, e.first_token_s, e.seq
+                )
                 continue
             pending.flush(state)
             state = apply(state, event)
@@ -65,19 +83,28 @@ class _Pending:
         self.texts: dict[tuple[str, str], tuple[AIResponse, list[str], list[str]]] = {}
         self.last_seq: int | None = None
 
-    def add(self, state: PipelineRun, e: ResponseTextAppended) -> None:
-        entry = self.texts.get((e.step, e.response_id))
+    def add(
+        self,
+        state: PipelineRun,
+        step: str,
+        response_id: str,
+        text: str,
+        reasoning: str,
+        first_token_s: float | None,
+        seq: int,
+    ) -> None:
+        entry = self.texts.get((step, response_id))
         if entry is None:
-            r = _response(state, e.step, e.response_id)
-            _check_streaming(r, e)  # once: no flush changes a response's status
-            entry = self.texts[(e.step, e.response_id)] = (r, [r.raw_output], [r.reasoning])
-        r, text, reasoning = entry
-        text.append(e.text)
-        if e.reasoning:
-            reasoning.append(e.reasoning)
-        if r.time_to_first_token_s is None and e.first_token_s is not None:
-            r.time_to_first_token_s = e.first_token_s
-        self.last_seq = e.seq
+            r = _response(state, step, response_id)
+            _check_streaming(r, response_id)  # once: no flush changes a response's status
+            entry = self.texts[(step, response_id)] = (r, [r.raw_output], [r.reasoning])
+        r, texts, reasonings = entry
+        texts.append(text)
+        if reasoning:
+            reasonings.append(reasoning)
+        if r.time_to_first_token_s is None and first_token_s is not None:
+            r.time_to_first_token_s = first_token_s
+        self.last_seq = seq
 
     def flush(self, state: PipelineRun | None) -> None:
         if state is None or self.last_seq is None:
@@ -255,7 +282,7 @@ def _on_finished(state: PipelineRun, e: ResponseFinished) -> None:
 
 def apply_text(r: AIResponse, e: ResponseTextAppended) -> None:
     """Append streamed text; the store calls this alone so a flush touches one key."""
-    _check_streaming(r, e)
+    _check_streaming(r, e.response_id)
     r.raw_output += e.text
     r.content = r.raw_output
     r.reasoning += e.reasoning
@@ -263,9 +290,9 @@ def apply_text(r: AIResponse, e: ResponseTextAppended) -> None:
         r.time_to_first_token_s = e.first_token_s
 
 
-def _check_streaming(r: AIResponse, e: ResponseTextAppended) -> None:
+def _check_streaming(r: AIResponse, response_id: str) -> None:
     if r.finished:
-        raise IllegalTransition(f"response {e.response_id[:8]} is {r.status}, not streaming")
+        raise IllegalTransition(f"response {response_id[:8]} is {r.status}, not streaming")
 
 
 def apply_finished(r: AIResponse, e: ResponseFinished) -> None:

@@ -15,7 +15,14 @@ from typing import Any, TypeVar, cast
 import lmdb
 
 from writeit.domain.errors import IllegalTransition, NotFound, WriteItError
-from writeit.domain.events import EVENT_ADAPTER, EVENT_LIST_ADAPTER, Event, RunCreated
+from writeit.domain.events import (
+    EVENT_ADAPTER,
+    EVENT_LIST_ADAPTER,
+    REPLAY_ADAPTER,
+    Event,
+    ReplayEvent,
+    RunCreated,
+)
 from writeit.domain.fold import fold
 from writeit.domain.models import PipelineRun
 from writeit.domain.status import RunStatus
@@ -355,11 +362,11 @@ def fold_raw(run_id: str, raws: list[bytes]) -> PipelineRun:
     cannot be read raises `DamagedRun` naming it.
     """
 
-    def decoded() -> Iterator[Event]:
+    def decoded() -> Iterator[ReplayEvent]:
         for start in range(0, len(raws), REPLAY_CHUNK):
             chunk = raws[start : start + REPLAY_CHUNK]
             try:
-                yield from EVENT_LIST_ADAPTER.validate_json(b"[" + b",".join(chunk) + b"]")
+                yield from REPLAY_ADAPTER.validate_json(b"[" + b",".join(chunk) + b"]")
             except ValueError:
                 raise _damaged_event(run_id, chunk, start) from None
 
