@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, NotRequired
+from typing import Annotated, Literal, NotRequired, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic takes typing's TypedDict only from 3.12
@@ -167,7 +167,8 @@ class StepEdited(_Event):
     provenance: list[ParagraphSource] = Field(default_factory=list)
 
 
-Event = Annotated[
+# Every event but a text flush. `Event` and `ReplayEvent` differ only in how a flush is read.
+_Structural: TypeAlias = (
     RunCreated
     | RunStatusChanged
     | RunArchived
@@ -175,12 +176,11 @@ Event = Annotated[
     | StepStarted
     | SectionsPlanned
     | FeedbackGiven
-    | ResponseTextAppended
     | ResponseFinished
     | ResponsePicked
-    | StepEdited,
-    Field(discriminator="type"),
-]
+    | StepEdited
+)
+Event = Annotated[_Structural | ResponseTextAppended, Field(discriminator="type")]
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event, config=_DEFERRED)
 EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event], config=_DEFERRED)
@@ -202,18 +202,5 @@ class TextFlush(TypedDict):
     reasoning: NotRequired[str]
 
 
-ReplayEvent = Annotated[
-    RunCreated
-    | RunStatusChanged
-    | RunArchived
-    | BudgetSet
-    | StepStarted
-    | SectionsPlanned
-    | FeedbackGiven
-    | TextFlush
-    | ResponseFinished
-    | ResponsePicked
-    | StepEdited,
-    Field(discriminator="type"),
-]
+ReplayEvent = Annotated[_Structural | TextFlush, Field(discriminator="type")]
 REPLAY_ADAPTER: TypeAdapter[list[ReplayEvent]] = TypeAdapter(list[ReplayEvent], config=_DEFERRED)

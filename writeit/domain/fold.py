@@ -64,9 +64,14 @@ def fold(events: Iterable[Event | TextFlush]) -> PipelineRun | None:
                     continue
                 event = ResponseTextAppended.model_validate(event)  # no run yet: apply says so
             elif type(event) is ResponseTextAppended and state is not None:
-                e = event
                 pending.add(
-                    state, e.step, e.response_id, e.text, e.reasoning, e.first_token_s, e.seq
+                    state,
+                    event.step,
+                    event.response_id,
+                    event.text,
+                    event.reasoning,
+                    event.first_token_s,
+                    event.seq,
                 )
                 continue
             pending.flush(state)

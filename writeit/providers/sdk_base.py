@@ -270,9 +270,9 @@ async def coalesced(
     4 x 150 tokens/s, reading each as it came cost `writeit run` 19-24% of a core. After an
     event that had to be waited for, the stream pauses for a frame's time (the screen shows
     new text 20 times a second anyway) and the events that came meanwhile are read in one go:
-    7-11% then. An event already buffered is taken
-    at once, so the pause delays text by at most a frame and never slows a stream down; a
-    stop asked for meanwhile (the budget, the writer) lands at the next event, not the batch's end.
+    7-11% then. An event already buffered is taken at once, so the pause delays text by at most
+    a frame and never slows a stream down; a stop asked for meanwhile (the budget, the writer)
+    lands at the next event, not at the batch's end.
     """
     if head is _END:
         return
