@@ -6,10 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from writeit.domain.errors import ValidationProblem
 from writeit.domain.outline import (
+    _MAYBE_HEADING,
     Section,
+    _tokens,
     assemble,
     outline_title,
     parse_items,
@@ -82,6 +86,31 @@ def test_a_section_body_never_adds_an_h1_or_h2() -> None:
     article = assemble("T", [("A", "## A\n\nalpha"), ("B", "beta\n\n## B again\n\nx")])
     heads = [ln for ln in article.splitlines() if ln.startswith(("# ", "## "))]
     assert heads == ["# T", "## A", "## B"]
+
+
+# Lines of Markdown's block syntax: containers (indents, quotes, list markers) before headings,
+# underlines, breaks, fences and text.
+_LINE = st.tuples(
+    st.sampled_from(["", " ", "   ", "\t", "> ", ">", "- ", "1. ", "  ", "> - "]),
+    st.sampled_from(
+        ["a", "a b", "-", "---", "- -", "=", "===", "== =", "*", "```", "", "#", "## a"]
+    ),
+    st.sampled_from(["", " ", "\t"]),
+).map("".join)
+_BLOCKS = st.lists(_LINE, max_size=8).map("\n".join)
+
+
+@given(_BLOCKS)
+@example("a\n-")
+@example("> a\n> ===")
+@settings(max_examples=400, deadline=None)
+def test_a_text_the_heading_check_passes_over_has_no_heading(text: str) -> None:
+    """`section_body` skips the parse when `_MAYBE_HEADING` finds nothing: that must mean
+    markdown-it would find no heading either, else a section's stray h2 would go forward."""
+    joined = "\n".join(text.strip().splitlines())
+    if not _MAYBE_HEADING.search(joined):
+        assert not [t for t in _tokens(joined) if t.type == "heading_open"], joined
+        assert section_body(text) == joined.strip()
 
 
 def test_sections_written_back_read_the_same() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from writeit.domain.errors import IllegalTransition
@@ -188,6 +188,9 @@ async def scenario(home: Path, actions: list[tuple[Any, ...]]) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(st.lists(ACTION, min_size=10, max_size=30))
+# Picking differently on a past step, without a stream cancelled in between: how many random
+# examples reach it depends on where their streams were cancelled, so this one always does.
+@example([("advance", 0), ("advance", 0), ("pick", 0, 0, 1)])
 def test_engine_guards_agree_with_the_rulebook(actions: list[tuple[Any, ...]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(scenario(Path(tmp) / "home", actions))

@@ -105,6 +105,9 @@ def test_a_replay_reads_text_flushes_as_dicts_and_folds_them_as_the_models() -> 
     assert fold(read[:-1]) == _one_by_one(events)
     with pytest.raises(IllegalTransition, match="is completed, not streaming"):
         fold([*read[:cut], read[-1]])
+    with pytest.raises(IllegalTransition, match="first event is a text flush"):
+        fold([read[-1], *read])
+    assert "at" not in read[-1] and "run_id" not in read[-1]  # fields no fold reads
 
 
 def test_store_replay_and_time_travel_equal_the_events_applied(tmp_path: Path) -> None:

@@ -51,19 +51,21 @@ def fold(events: Iterable[Event | TextFlush]) -> PipelineRun | None:
     try:
         for event in events:
             if isinstance(event, dict):
-                if state is not None:
-                    pending.add(
-                        state,
-                        event["step"],
-                        event["response_id"],
-                        event["text"],
-                        event.get("reasoning", ""),
-                        event.get("first_token_s"),
-                        event.get("seq", -1),
+                if state is None:  # (a flush read for replay does not name its run)
+                    raise IllegalTransition(
+                        "the log's first event is a text flush, not run_created"
                     )
-                    continue
-                event = ResponseTextAppended.model_validate(event)  # no run yet: apply says so
-            elif type(event) is ResponseTextAppended and state is not None:
+                pending.add(
+                    state,
+                    event["step"],
+                    event["response_id"],
+                    event["text"],
+                    event.get("reasoning", ""),
+                    event.get("first_token_s"),
+                    event.get("seq", -1),
+                )
+                continue
+            if type(event) is ResponseTextAppended and state is not None:
                 pending.add(
                     state,
                     event.step,

@@ -8,6 +8,7 @@ item or a section's notes go forward exactly as the model wrote them (formatting
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,6 +16,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 _LIST_OPEN = ("ordered_list_open", "bullet_list_open")
+
+# What any h1/h2, in any container, needs on some line: a `#` (an ATX heading), or a run of `=`
+# or `-` alone after indentation and quote marks (a setext underline). A superset: a text with
+# neither has no heading, and `section_body` need not parse it.
+_MAYBE_HEADING = re.compile(r"#|^[ \t>]*(?:=+|-+)[ \t]*$", re.MULTILINE)
 
 
 @lru_cache(maxsize=1)
@@ -122,9 +128,12 @@ def section_body(text: str) -> str:
     assembled article's level-2 headings are exactly the outline's, each once.
     """
     lines = text.strip().splitlines()
+    joined = "\n".join(lines)
+    if not _MAYBE_HEADING.search(joined):
+        return joined.strip()  # most sections: no parse (a replay assembles every section step)
     drop: set[int] = set()
     demote: set[int] = set()
-    for token in _tokens("\n".join(lines)):
+    for token in _tokens(joined):
         if token.type == "heading_open" and token.tag in ("h1", "h2") and token.map:
             start = token.map[0]
             leading = not any(ln.strip() for ln in lines[:start])
