@@ -65,6 +65,7 @@ class WriteItApp(App[None]):
         self.session_id = uuid.uuid4().hex
         self.run_events: Signal[Event] = Signal(self, "run-events")
         self.stream_ended: Signal[str] = Signal(self, "stream-ended")
+        self.clock: Signal[None] = Signal(self, "clock")
         self._collector = StreamingCollector(self)
         self._theme_loaded = False
         self._unsubscribe = engine.subscribe(
@@ -75,6 +76,9 @@ class WriteItApp(App[None]):
         )
 
     def on_mount(self) -> None:
+        # One clock for every screen, not a timer per screen: a timer's sleep keeps the context
+        # it started in (and so its screen) until its deadline, even after the screen closed.
+        self.set_interval(1.0, lambda: self.clock.publish(None))
         theme = self.engine.config.theme
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -146,10 +150,21 @@ class WriteItApp(App[None]):
 
     # -- engine ------------------------------------------------------------------------------
 
+    def stream_step(self, run_id: str, step: str, section: int | None = None) -> None:
+        """Stream one step (or one `section` of a section step) in a worker of the app's
+        `engine` group, so `workers.cancel_group` stops it.
+
+        The worker starts from the app's own message loop, not from the calling screen's: a
+        task keeps the context it was created in, and through Textual's `active_message_pump`
+        a screen's context holds the screen. So would the engine's tasks under the worker, and
+        every timer they set (asyncio keeps a cancelled timer, context and all, until its
+        deadline; the SDKs' timeouts run to minutes). Started here, a run screen the writer
+        leaves is freed at once while its run streams on."""
+        self.streaming_runs.add(run_id)
+        self.call_next(self._stream, run_id, step, section)
+
     @work(group="engine", exit_on_error=False)
-    async def stream_step(self, run_id: str, step: str, section: int | None = None) -> None:
-        """Stream one step (or one `section` of a section step); in the app's `engine` group
-        so `workers.cancel_group` stops it."""
+    async def _stream(self, run_id: str, step: str, section: int | None) -> None:
         self.streaming_runs.add(run_id)
         self._collector.started()
         try:

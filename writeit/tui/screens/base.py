@@ -28,6 +28,7 @@ class Services(Protocol):
     session_id: str
     run_events: Signal[Event]
     stream_ended: Signal[str]
+    clock: Signal[None]  # once a second
 
     def stream_step(self, run_id: str, step: str, section: int | None = None) -> object: ...
 

@@ -96,6 +96,7 @@ class RunScreen(WriteItScreen[None]):
     async def on_mount(self) -> None:
         self.wapp.run_events.subscribe(self, self._on_engine_event)
         self.wapp.stream_ended.subscribe(self, self._on_stream_ended)
+        self.wapp.clock.subscribe(self, self._live_title)  # the run's cost so far
         # Read the run again now that nothing can be missed: a stream may have ended between
         # this screen's creation and its subscription (a run opened while it streams).
         self.set_reactive(RunScreen.run, self.engine.load(self.run_id))
@@ -106,15 +107,15 @@ class RunScreen(WriteItScreen[None]):
         if self.stream_first and not self.streaming:
             self.wapp.stream_step(self.run_id, self.stream_first)
         self.call_after_refresh(self.deck.prebuild, self.run)
-        self.set_interval(1.0, self._live_title)  # the run's cost so far, once a second
 
     def on_unmount(self) -> None:
         """A signal keeps a subscriber alive until its next publish: let go of this screen
         (and its panes and their text) as it closes, not whenever the engine next speaks."""
         self.wapp.run_events.unsubscribe(self)
         self.wapp.stream_ended.unsubscribe(self)
+        self.wapp.clock.unsubscribe(self)
 
-    def _live_title(self) -> None:
+    def _live_title(self, _: None) -> None:
         if self.streaming:
             self._show_title()
 
