@@ -11,8 +11,10 @@ import platform
 import statistics
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 MODES = ("tiny", "quick", "full")
@@ -110,3 +112,18 @@ def serve_in_process() -> None:
 
     provider.bench_in_process = True  # type: ignore[attr-defined]
     ProviderRegistry.provider = provider  # type: ignore[method-assign]
+
+
+async def offline_runs(home: Path, n: int) -> None:
+    """`n` finished `tech-article` runs in the store at `home`, written by offline models
+    through the engine (the first response picked at each step), as a writer's store holds."""
+    from writeit.engine import Engine, PickStrategy
+
+    engine = Engine.open(home, environ={})
+    try:
+        for i in range(n):
+            run = engine.start_run("tech-article", {"topic": f"topic {i}: {uuid.uuid4().hex}"})
+            await engine.run_to_end(run.run_id, PickStrategy.parse("first"))
+    finally:
+        await engine.aclose()
+        engine.close()

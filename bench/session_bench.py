@@ -1,17 +1,20 @@
 """A long TUI session: does memory (and CPU per run) stay flat run after run?
 
-A fresh interpreter drives the real app headless as a writer would, N times over: from the home
-screen `n`, start the new run (offline models, instant), wait for its first step to finish,
-open the edit box and close it, pick `1`, go back home. After every run it collects garbage and
-reads the resident set (/proc/self/statm) and the process CPU spent on that run.
-`memory.rss_growth_mb_per_run_after_10` is the least-squares slope of the process's own resident
-memory (RssAnon) over runs 11..N (the first ten warm caches up: imports, styles), in MiB per
-run. Mapped file pages (RssFile, mostly the LMDB store, which grows with every run kept) are
-reported beside it, not counted.
+The store starts with a full first page of the home list (60 finished runs, as a writer's holds
+after a few weeks), so a new run replaces a row rather than adding one: otherwise each of the
+first thirty runs adds a visible row, and the screen's frame grows with it, which is what is
+shown, not what leaks. A fresh interpreter then drives the real app headless as a writer would,
+N times over: from the home screen `n`, start the new run (offline models, instant), wait for
+its first step to finish, open the edit box and close it, pick `1`, go back home. After every
+run it collects garbage and reads the resident set (/proc/self/statm) and the process CPU spent
+on that run. `memory.rss_growth_mb_per_run_after_10` is the least-squares slope of the process's
+own resident memory (RssAnon) over runs 11..N (the first ten warm caches up: imports, styles),
+in MiB per run. Mapped file pages (RssFile, mostly the LMDB store, which grows with every run
+kept) are reported beside it, not counted.
 
-What a session keeps after warm-up (bench/README.md, session): one home-table row per run (at
-most a page of 60) and bounded caches; RssAnon also steps up 1-3 MB at unpredictable runs (the
-allocator's arenas, not objects), which the slope counts.
+What a session keeps after warm-up (bench/README.md, session): bounded caches; RssAnon also
+steps up about 1 MB at unpredictable runs (the allocator's arenas, not objects), which the
+slope counts.
 """
 
 from __future__ import annotations
@@ -25,13 +28,22 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import log, rnd
+from bench.common import log, offline_runs, rnd
 
 ROOT = Path(__file__).resolve().parent.parent
-MODE_SETTINGS = {"tiny": {"runs": 12}, "quick": {"runs": 40}, "full": {"runs": 80}}
+# `seeded`: finished runs in the store before the session; 60 fill the home list's first page
+# (tui.screens.home.PAGE). The tiny mode only checks that the bench works.
+FREED_WITHIN_S = 5.0  # a run screen still alive this long after it closed is a leak
+MODE_SETTINGS = {
+    "tiny": {"runs": 12, "seeded": 2},
+    "quick": {"runs": 40, "seeded": 60},
+    "full": {"runs": 80, "seeded": 60},
+}
 WARM_RUNS = 10
 
 
@@ -53,7 +65,7 @@ def slope(values: list[float]) -> float:
     return statistics.linear_regression(range(len(values)), values).slope
 
 
-async def _session(runs: int, home: Path) -> dict[str, list[float]]:
+async def _session(runs: int, home: Path) -> dict[str, Sequence[float | None]]:
     from writeit.engine import Engine
     from writeit.tui.app import create_app
     from writeit.tui.screens.home import HomeScreen
@@ -63,6 +75,7 @@ async def _session(runs: int, home: Path) -> dict[str, list[float]]:
     rss: list[float] = []
     mapped: list[float] = []
     cpu: list[float] = []
+    freed_s: list[float | None] = []
     with Engine(home) as engine:
         app = create_app(home, engine, None)
         async with app.run_test(size=(120, 36)) as pilot:
@@ -83,6 +96,19 @@ async def _session(runs: int, home: Path) -> dict[str, list[float]]:
                     and all(not p.live for p in screen.panes)
                 )
 
+            async def freed(screen: weakref.ref[RunScreen]) -> float | None:
+                """Seconds until the closed `screen` is garbage, None if it outlives
+                `FREED_WITHIN_S`. Not at once: asyncio keeps a cancelled timer with the context
+                it was set in until its deadline (a text area's cursor blink, half a second),
+                and a writer takes longer than that to start the next run."""
+                closed = time.monotonic()
+                while time.monotonic() - closed < FREED_WITHIN_S:
+                    gc.collect()
+                    if screen() is None:
+                        return time.monotonic() - closed
+                    await pilot.pause(0.1)
+                return None
+
             for _ in range(runs):
                 started = time.process_time()
                 await until(lambda: isinstance(app.screen, HomeScreen), "home screen")
@@ -91,6 +117,7 @@ async def _session(runs: int, home: Path) -> dict[str, list[float]]:
                 app.screen.query_one("#input-topic").value = f"session run {len(rss) + 1}"  # type: ignore[attr-defined]
                 await pilot.press("ctrl+s")
                 await until(settled, "finished first step")
+                run_screen = weakref.ref(app.screen)
                 await pilot.press("e")
                 await until(lambda: not isinstance(app.screen, RunScreen), "edit box")
                 await pilot.press("escape")
@@ -98,27 +125,27 @@ async def _session(runs: int, home: Path) -> dict[str, list[float]]:
                 await pilot.press("1")
                 await pilot.press("escape")
                 await until(lambda: isinstance(app.screen, HomeScreen), "home screen")
-                await pilot.pause()
-                gc.collect()
                 cpu.append(time.process_time() - started)
+                freed_s.append(await freed(run_screen))  # type: ignore[arg-type]
                 own, files = _rss_mb()
                 rss.append(own)
                 mapped.append(files)
-    return {"rss_mb": rss, "mapped_mb": mapped, "cpu_s": cpu}
+    return {"rss_mb": rss, "mapped_mb": mapped, "cpu_s": cpu, "freed_s": freed_s}
 
 
-def child(runs: int) -> None:
+def child(runs: int, seeded: int) -> None:
     os.environ["WRITEIT_OFFLINE_TPS"] = "0"  # instant offline models: the UI is measured
     with tempfile.TemporaryDirectory(prefix="writeit-session-") as tmp:
         os.environ["WRITEIT_HOME"] = tmp
+        asyncio.run(offline_runs(Path(tmp), seeded))
         print(json.dumps(asyncio.run(_session(runs, Path(tmp)))))
 
 
 def run(mode: str) -> dict[str, Any]:
-    runs = MODE_SETTINGS[mode]["runs"]
+    runs, seeded = MODE_SETTINGS[mode]["runs"], MODE_SETTINGS[mode]["seeded"]
     name = "memory.rss_growth_mb_per_run_after_10"
-    log(f"session: {runs} runs in one TUI session, in a fresh process")
-    code = f"from bench.session_bench import child; child({runs})"
+    log(f"session: {runs} runs in one TUI session over {seeded} earlier runs, in a fresh process")
+    code = f"from bench.session_bench import child; child({runs}, {seeded})"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_"))}
     proc = subprocess.run(
         [sys.executable, "-c", code],
@@ -131,7 +158,7 @@ def run(mode: str) -> dict[str, Any]:
     if proc.returncode != 0 or not lines:
         return {name: None, "reasons": {name: f"the session failed: {proc.stderr[-400:]}"}}
     got = json.loads(lines[-1])
-    rss, cpu = got["rss_mb"], got["cpu_s"]
+    rss, cpu, freed = got["rss_mb"], got["cpu_s"], got["freed_s"]
     after = rss[WARM_RUNS:]
     return {
         name: rnd(slope(after), 3) if len(after) >= 2 else None,
@@ -140,8 +167,13 @@ def run(mode: str) -> dict[str, Any]:
         else None,
         "details": {
             "runs": runs,
+            "earlier_runs": seeded,
             "rss_anon_mb": [rnd(x, 1) for x in rss],
             "rss_file_mb": [rnd(x, 1) for x in got["mapped_mb"]],
             "cpu_s_per_run": [rnd(x, 3) for x in cpu],
+            "run_screen_freed_s_max": rnd(max(f for f in freed if f is not None), 2)
+            if any(f is not None for f in freed)
+            else None,
+            f"run_screens_alive_{FREED_WITHIN_S:.0f}s_after_closing": sum(f is None for f in freed),
         },
     }

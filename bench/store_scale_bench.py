@@ -28,7 +28,7 @@ from typing import Any
 
 import lmdb
 
-from bench.common import as_installed, log, median, rnd
+from bench.common import as_installed, log, median, offline_runs, rnd
 from bench.texts import PARAGRAPH
 from writeit.domain.events import (
     Event,
@@ -152,19 +152,6 @@ def bench_steps(mode: str) -> dict[str, Any]:
     }
 
 
-async def _offline_runs(home: Path, n: int) -> None:
-    from writeit.engine import Engine, PickStrategy
-
-    engine = Engine.open(home, environ={})
-    try:
-        for i in range(n):
-            run = engine.start_run("tech-article", {"topic": f"topic {i}: {uuid.uuid4().hex}"})
-            await engine.run_to_end(run.run_id, PickStrategy.parse("first"))
-    finally:
-        await engine.aclose()
-        engine.close()
-
-
 def _distinct_text(store: Store) -> int:
     """Bytes of each run's distinct texts: inputs, prompts, response texts, edits."""
     total = 0
@@ -198,7 +185,7 @@ def bench_bytes(mode: str) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             home = Path(tmp) / "home"
-            asyncio.run(_offline_runs(home, n))
+            asyncio.run(offline_runs(home, n))
             with Store(home / "writeit.lmdb") as store:
                 used = used_bytes(store.env)
                 distinct = _distinct_text(store)
@@ -223,7 +210,7 @@ def bench_bytes(mode: str) -> dict[str, Any]:
 def _template(home: Path) -> tuple[dict[bytes, bytes], list[str]]:
     """Every key of one real completed run (plain JSON values) and the ids to replace."""
     os.environ["WRITEIT_OFFLINE_TPS"] = "0"
-    asyncio.run(_offline_runs(home, 1))
+    asyncio.run(offline_runs(home, 1))
     env = lmdb.open(str(home / "writeit.lmdb"), max_readers=8)
     with env.begin() as txn:
         pairs = {bytes(k): unpack(bytes(v)) for k, v in txn.cursor()}
