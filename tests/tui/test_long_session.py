@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 from fake_llm_server import FakeLLMServer, Scenario
 from stores import open_engine
+from textual._context import active_message_pump
+from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.pilot import Pilot
 from textual.widget import Widget
 
@@ -25,6 +28,7 @@ from writeit.tui.screens.dialogs import TextDialog
 from writeit.tui.screens.home import HomeScreen
 from writeit.tui.screens.new_run import Prefill
 from writeit.tui.screens.run import RunScreen
+from writeit.tui.textual_leaks import hold_senders_weakly
 
 from .conftest import OpenApp
 from .helpers import wait_settled, wait_until
@@ -129,3 +133,23 @@ async def test_a_run_screen_is_freed_after_streaming_through_a_real_sdk(
             await wait_until(
                 pilot, lambda: app.screen.run.current_step != "angles", what="the pick"
             )
+
+
+def test_a_message_does_not_keep_its_sender_alive() -> None:
+    """An idle widget keeps the last message it handled; its sender (a closed screen) may go."""
+    hold_senders_weakly()
+
+    class Sender(MessagePump):
+        pass
+
+    sender = Sender()
+    token = active_message_pump.set(sender)
+    try:
+        message = Message()
+    finally:
+        active_message_pump.reset(token)
+    assert message._sender is sender  # alive: read as before
+    gone = weakref.ref(sender)
+    del sender
+    gc.collect()
+    assert gone() is None and message._sender is None

@@ -33,7 +33,7 @@ from writeit.tui.screens.home import HomeScreen
 from writeit.tui.screens.new_run import NewRunScreen, Prefill
 from writeit.tui.screens.run import RunScreen
 from writeit.tui.text import short_id
-from writeit.tui.textual_leaks import release_style_caches
+from writeit.tui.textual_leaks import hold_senders_weakly, release_style_caches
 
 
 @dataclass
@@ -58,6 +58,7 @@ class WriteItApp(App[None]):
     def __init__(self, engine: Engine, start: Start | None = None) -> None:
         super().__init__()
         release_style_caches()  # a long session keeps no closed widget's lines (textual_leaks)
+        hold_senders_weakly()  # nor a closed screen through an idle widget's last message
         self.engine = engine
         self.start = start or Start()
         self.hub = StreamHub(engine.live_cost)
