@@ -6,8 +6,8 @@ first thirty runs adds a visible row, and the screen's frame grows with it, whic
 shown, not what leaks. A fresh interpreter then drives the real app headless as a writer would,
 N times over: from the home screen `n`, start the new run (offline models, instant), wait for
 its first step to finish, open the edit box and close it, pick `1`, go back home. After every
-run it collects garbage and reads the resident set (/proc/self/statm) and the process CPU spent
-on that run. `memory.rss_growth_mb_per_run_after_10` is the least-squares slope of the process's
+run it waits until the closed run screen is garbage, then reads the resident set
+(/proc/self/status) and the process CPU spent on that run. `memory.rss_growth_mb_per_run_after_10` is the least-squares slope of the process's
 own resident memory (RssAnon) over runs 11..N (the first ten warm caches up: imports, styles),
 in MiB per run. Mapped file pages (RssFile, mostly the LMDB store, which grows with every run
 kept) are reported beside it, not counted.
@@ -36,9 +36,9 @@ from typing import Any
 from bench.common import log, offline_runs, rnd
 
 ROOT = Path(__file__).resolve().parent.parent
+FREED_WITHIN_S = 5.0  # a run screen still alive this long after it closed is a leak
 # `seeded`: finished runs in the store before the session; 60 fill the home list's first page
 # (tui.screens.home.PAGE). The tiny mode only checks that the bench works.
-FREED_WITHIN_S = 5.0  # a run screen still alive this long after it closed is a leak
 MODE_SETTINGS = {
     "tiny": {"runs": 12, "seeded": 2},
     "quick": {"runs": 40, "seeded": 60},
@@ -96,7 +96,7 @@ async def _session(runs: int, home: Path) -> dict[str, Sequence[float | None]]:
                     and all(not p.live for p in screen.panes)
                 )
 
-            async def freed(screen: weakref.ref[RunScreen]) -> float | None:
+            async def freed(screen: weakref.ref[Any]) -> float | None:
                 """Seconds until the closed `screen` is garbage, None if it outlives
                 `FREED_WITHIN_S`. Not at once: asyncio keeps a cancelled timer with the context
                 it was set in until its deadline (a text area's cursor blink, half a second),
@@ -126,7 +126,7 @@ async def _session(runs: int, home: Path) -> dict[str, Sequence[float | None]]:
                 await pilot.press("escape")
                 await until(lambda: isinstance(app.screen, HomeScreen), "home screen")
                 cpu.append(time.process_time() - started)
-                freed_s.append(await freed(run_screen))  # type: ignore[arg-type]
+                freed_s.append(await freed(run_screen))
                 own, files = _rss_mb()
                 rss.append(own)
                 mapped.append(files)

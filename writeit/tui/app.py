@@ -166,7 +166,6 @@ class WriteItApp(App[None]):
 
     @work(group="engine", exit_on_error=False)
     async def _stream(self, run_id: str, step: str, section: int | None) -> None:
-        self.streaming_runs.add(run_id)
         self._collector.started()
         try:
             if not await approve_step(self, run_id, step, section):  # estimate; budget's ask

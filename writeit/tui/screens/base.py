@@ -30,7 +30,7 @@ class Services(Protocol):
     stream_ended: Signal[str]
     clock: Signal[None]  # once a second
 
-    def stream_step(self, run_id: str, step: str, section: int | None = None) -> object: ...
+    def stream_step(self, run_id: str, step: str, section: int | None = None) -> None: ...
 
 
 class WriteItScreen(Screen[R]):
